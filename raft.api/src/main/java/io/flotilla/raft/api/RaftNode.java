@@ -1,0 +1,53 @@
+package io.flotilla.raft.api;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One running member of a Raft group, as an application sees it. Obtain one through
+ * {@link io.flotilla.raft.api.spi.RaftEngineProvider}; all methods are thread-safe and none blocks on the network or
+ * the disk. Failures are reported by completing the returned future with a {@link RaftException}:
+ * {@link NotLeaderException}, {@link RaftTimeoutException}, {@link OverloadedException} or
+ * {@link NodeClosedException}.
+ */
+public interface RaftNode extends AutoCloseable {
+
+    /** Returns this member's id. */
+    NodeId id();
+
+    /**
+     * Proposes a command. The future completes with the state machine's result once the command is committed — durable
+     * on a majority of voters — and applied on this member. Only the leader accepts proposals.
+     *
+     * @param command the command bytes, handed to {@link StateMachine#apply(LogEntry)} on every member
+     * @return the state machine's result on this member
+     */
+    CompletableFuture<byte[]> propose(byte[] command);
+
+    /**
+     * Waits until this member's state machine reflects every command committed before the call (a linearizable read
+     * barrier, Raft §8 / thesis §6.4 ReadIndex): the leader confirms with a round of heartbeats that it still leads,
+     * then the future completes once the state machine has applied up to the commit index it held.
+     *
+     * @return the log index the state machine has applied up to, at least the confirmed commit index
+     */
+    CompletableFuture<Long> readBarrier();
+
+    /**
+     * Runs a read-only query linearizably: {@link #readBarrier()}, then {@link StateMachine#query(byte[])} on the apply
+     * thread.
+     *
+     * @param query the query bytes
+     * @return the answer
+     */
+    CompletableFuture<byte[]> query(byte[] query);
+
+    /** Returns what this member currently knows about itself and the group; cheap, and never blocks. */
+    RaftStatus status();
+
+    /**
+     * Stops the member: pending requests fail with {@link NodeClosedException}, the transport and the log store are
+     * closed. What was durable stays durable. Idempotent.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,43 @@
+package io.flotilla.raft.api;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything needed to start one member.
+ *
+ * @param self             this member's id; must be one of {@code initialMembers}
+ * @param initialMembers   the voters of a new cluster and each one's peer address (the transport's syntax); used only
+ *                         when the log store is empty — a member that restarts recovers its configuration from its log
+ * @param dataDirectory    where the member keeps its data (the log store gets a subdirectory)
+ * @param options          engine tuning, including which log store and transport to use
+ * @param logStoreOptions  options for the log store (see its documentation)
+ * @param transportOptions options for the transport (see its documentation)
+ */
+public record RaftNodeConfig(
+        NodeId self,
+        Map<NodeId, String> initialMembers,
+        Path dataDirectory,
+        RaftOptions options,
+        Map<String, String> logStoreOptions,
+        Map<String, String> transportOptions) {
+
+    /**
+     * Validates the configuration.
+     *
+     * @throws IllegalArgumentException if {@code self} is not among the initial members
+     */
+    public RaftNodeConfig {
+        Objects.requireNonNull(self, "self");
+        Objects.requireNonNull(dataDirectory, "dataDirectory");
+        Objects.requireNonNull(options, "options");
+        initialMembers = Map.copyOf(initialMembers);
+        logStoreOptions = Map.copyOf(logStoreOptions);
+        transportOptions = Map.copyOf(transportOptions);
+        if (!initialMembers.containsKey(self)) {
+            throw new IllegalArgumentException(
+                    "member " + self + " is not in the initial cluster " + initialMembers.keySet());
+        }
+    }
+}

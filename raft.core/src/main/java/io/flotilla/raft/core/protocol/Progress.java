@@ -1,0 +1,79 @@
+package io.flotilla.raft.core.protocol;
+
+import java.util.ArrayDeque;
+
+/**
+ * What a leader knows about one follower's log, and how it is feeding it (the flow control of etcd's raft).
+ *
+ * <ul>
+ *   <li>{@link Mode#PROBE}: the leader does not know where the follower's log matches; it sends one AppendEntries at a
+ *       time and waits for the answer (or the next heartbeat) before trying again.</li>
+ *   <li>{@link Mode#REPLICATE}: the logs are known to match up to {@link #matchIndex}; the leader streams entries,
+ *       keeping up to a window of unacknowledged AppendEntries in flight (pipelining).</li>
+ * </ul>
+ */
+final class Progress {
+
+    enum Mode { PROBE, REPLICATE }
+
+    Mode mode = Mode.PROBE;
+    /** The highest index known to be replicated on the follower (Raft Figure 2 matchIndex). */
+    long matchIndex;
+    /** The next index to send (Raft Figure 2 nextIndex). */
+    long nextIndex;
+    /** In PROBE mode: an AppendEntries was sent and is not yet answered. */
+    boolean probeSent;
+    /** Whether the follower acknowledged anything since the last heartbeat; silence with work to do means a loss. */
+    boolean progressedSinceHeartbeat;
+    /** Whether the follower answered at all during the current check-quorum period. */
+    boolean recentlyActive;
+    /** The highest heartbeat round the follower has answered in this term (confirms leadership for reads). */
+    long ackedReadRound;
+    /** Last index of each AppendEntries in flight, oldest first. */
+    private final ArrayDeque<Long> inflight = new ArrayDeque<>();
+
+    Progress(long nextIndex) {
+        this.nextIndex = nextIndex;
+    }
+
+    boolean windowFull(int maxInflight) {
+        return inflight.size() >= maxInflight;
+    }
+
+    void sent(long lastIndex) {
+        if (mode == Mode.REPLICATE) {
+            inflight.addLast(lastIndex);
+            nextIndex = lastIndex + 1;
+        } else {
+            probeSent = true;
+        }
+    }
+
+    /** Applies a successful answer; returns whether the match index moved. */
+    boolean acknowledged(long match) {
+        probeSent = false;
+        if (match <= matchIndex) {
+            return false;
+        }
+        matchIndex = match;
+        nextIndex = Math.max(nextIndex, match + 1);
+        while (!inflight.isEmpty() && inflight.peekFirst() <= match) {
+            inflight.removeFirst();
+        }
+        mode = Mode.REPLICATE;
+        progressedSinceHeartbeat = true;
+        return true;
+    }
+
+    /** Falls back to probing from {@code next}: the follower rejected, or its answers stopped coming. */
+    void probeFrom(long next) {
+        mode = Mode.PROBE;
+        nextIndex = Math.max(matchIndex + 1, next);
+        probeSent = false;
+        inflight.clear();
+    }
+
+    int inflightCount() {
+        return inflight.size();
+    }
+}

@@ -1,0 +1,594 @@
+package io.flotilla.raft.core.protocol;
+
+import io.flotilla.raft.api.ClusterConfiguration;
+import io.flotilla.raft.api.LogEntry;
+import io.flotilla.raft.api.NodeId;
+import io.flotilla.raft.api.PersistentState;
+import io.flotilla.raft.api.RaftOptions;
+import io.flotilla.raft.api.RaftRole;
+import io.flotilla.raft.api.message.AppendEntriesRequest;
+import io.flotilla.raft.api.message.AppendEntriesResponse;
+import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.api.message.RequestVoteRequest;
+import io.flotilla.raft.api.message.RequestVoteResponse;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.random.RandomGenerator;
+
+/**
+ * The Raft protocol for one member, as a pure, deterministic state machine: no threads, clocks, sockets or files.
+ *
+ * <p>Inputs are method calls — {@link #tick()}, {@link #step(RaftMessage)}, {@link #propose(byte[])},
+ * {@link #readIndex(long)}, and the runtime's acknowledgements {@link #persisted(long, long)} and
+ * {@link #applied(long)}. Outputs accumulate and are collected with {@link #ready()}, a {@link Ready} batch whose
+ * documentation fixes the order the runtime must follow. Randomness (election timeouts) comes from the injected
+ * generator, so a seeded generator replays the same run exactly.
+ *
+ * <p>Not thread-safe: one thread (the runtime's event loop, or the simulator) drives it.
+ */
+public final class RaftProtocol {
+
+    /** Committed entries handed to the state machine but not yet applied, at most; bounds the apply queue's memory. */
+    static final int MAX_APPLY_BACKLOG = 4096;
+
+    private final NodeId self;
+    private final RaftOptions options;
+    private final RandomGenerator random;
+    private final RaftLog log;
+    private ClusterConfiguration config;
+
+    // Persistent state (Raft Figure 2), and whether it changed since the last Ready.
+    private long term;
+    private NodeId votedFor;
+    private boolean stateDirty;
+
+    private RaftRole role = RaftRole.FOLLOWER;
+    private NodeId leader;
+    private long commitIndex;
+    private long handedToApply;
+    private long appliedIndex;
+
+    private int electionElapsed;
+    private int randomizedElectionTimeout;
+    private int heartbeatElapsed;
+
+    private final Set<NodeId> votesGranted = new TreeSet<>();
+    /** Per-follower replication state; a TreeMap so iteration, and so message order, is deterministic. */
+    private final Map<NodeId, Progress> progress = new TreeMap<>();
+
+    private final ReadIndexQueue reads = new ReadIndexQueue();
+
+    private final List<RaftMessage> sendNow = new ArrayList<>();
+    private final List<RaftMessage> sendAfterPersist = new ArrayList<>();
+
+    /**
+     * Creates the protocol for a member, recovering from what its log store holds.
+     *
+     * @param self         this member
+     * @param config       the cluster configuration
+     * @param options      timing and batching options
+     * @param stable       the durable log, read-only
+     * @param state        the persistent state recovered from the store
+     * @param appliedIndex the index the state machine already reflects (0 for a fresh one); commit starts there
+     * @param random       source of election-timeout randomness; seed it for a reproducible run
+     */
+    public RaftProtocol(NodeId self, ClusterConfiguration config, RaftOptions options, StableLog stable,
+                        PersistentState state, long appliedIndex, RandomGenerator random) {
+        this.self = self;
+        this.config = config;
+        this.options = options;
+        this.random = random;
+        this.log = new RaftLog(stable);
+        this.term = state.term();
+        this.votedFor = state.votedFor();
+        this.commitIndex = appliedIndex;
+        this.handedToApply = appliedIndex;
+        this.appliedIndex = appliedIndex;
+        resetElectionTimer();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- inputs
+
+    /** Advances the protocol's clock by one tick: drives election timeouts and heartbeats. */
+    public void tick() {
+        if (role == RaftRole.LEADER) {
+            tickLeader();
+            return;
+        }
+        electionElapsed++;
+        if (electionElapsed >= randomizedElectionTimeout && config.isVoter(self)) {
+            campaign();
+        }
+    }
+
+    /**
+     * Handles a message from a peer.
+     *
+     * @param m the message, addressed to this member
+     */
+    public void step(RaftMessage m) {
+        if (m.term() > term) {
+            // Raft §5.1: a higher term means this member is out of date; adopt the term and follow.
+            NodeId knownLeader = m instanceof AppendEntriesRequest ? m.from() : null;
+            becomeFollower(m.term(), knownLeader);
+        } else if (m.term() < term) {
+            rejectStale(m);
+            return;
+        }
+        if (m instanceof AppendEntriesRequest req) {
+            handleAppendEntries(req);
+        } else if (m instanceof AppendEntriesResponse resp) {
+            handleAppendEntriesResponse(resp);
+        } else if (m instanceof RequestVoteRequest req) {
+            handleRequestVote(req);
+        } else if (m instanceof RequestVoteResponse resp) {
+            handleRequestVoteResponse(resp);
+        }
+        // Snapshot transfer, leadership transfer and follower reads arrive with the complete engine.
+    }
+
+    /**
+     * Appends a command to the log if this member leads.
+     *
+     * @param command the command bytes
+     * @return the entry's index and term, or a refusal naming the known leader
+     */
+    public ProposalResult propose(byte[] command) {
+        if (role != RaftRole.LEADER) {
+            return ProposalResult.notLeader(leader);
+        }
+        long index = log.lastIndex() + 1;
+        log.append(List.of(LogEntry.command(index, term, command)));
+        if (config.voters().size() == 1 && !config.isJoint()) {
+            maybeCommit();
+        }
+        return ProposalResult.accepted(index, term);
+    }
+
+    /**
+     * Asks for a linearizable read index (Raft thesis §6.4). The answer comes in a later {@link Ready}: ready once a
+     * heartbeat round has confirmed leadership, or failed if this member is not (or stops being) the leader.
+     *
+     * @param requestId the caller's id for the read, echoed in the answer
+     */
+    public void readIndex(long requestId) {
+        if (role != RaftRole.LEADER) {
+            reads.fail(requestId, leader);
+            return;
+        }
+        // Thesis §6.4 step 1: the commit index is only known to be current once the leader has committed an entry of
+        // its own term; until then, park the read.
+        reads.add(requestId, commitIndex, committedInCurrentTerm());
+        confirmReads();
+    }
+
+    /**
+     * Acknowledges that the write ending with entry {@code (index, term)} is durable.
+     *
+     * @param index last index written
+     * @param term  its term
+     */
+    public void persisted(long index, long term) {
+        log.persisted(index, term);
+        if (role == RaftRole.LEADER) {
+            maybeCommit();
+        }
+    }
+
+    /**
+     * Acknowledges that the state machine has applied up to {@code index}, which lets more committed entries be
+     * handed out (the apply backlog is bounded).
+     *
+     * @param index the last applied index
+     */
+    public void applied(long index) {
+        appliedIndex = Math.max(appliedIndex, index);
+    }
+
+    /**
+     * Collects the effects accumulated since the last call. See {@link Ready} for the order in which to carry them out.
+     *
+     * @return the batch; {@link Ready#isEmpty()} if there is nothing to do
+     */
+    public Ready ready() {
+        if (role == RaftRole.LEADER) {
+            if (reads.takeBroadcastRequest()) {
+                broadcastAppends(true);
+            } else {
+                broadcastAppends(false);
+            }
+        }
+        PersistentState state = null;
+        if (stateDirty) {
+            state = new PersistentState(term, votedFor);
+            stateDirty = false;
+        }
+        Ready ready = new Ready(state, log.takeUnhanded(), drain(sendNow), drain(sendAfterPersist),
+                takeCommitted(), reads.takeReady(), reads.takeFailed());
+        return ready;
+    }
+
+    // -------------------------------------------------------------------------------------------------- election
+
+    private void resetElectionTimer() {
+        electionElapsed = 0;
+        int min = options.electionTimeoutMinTicks();
+        int max = options.electionTimeoutMaxTicks();
+        // Raft §5.2: randomized timeouts make split votes rare and short.
+        randomizedElectionTimeout = min + random.nextInt(max - min + 1);
+    }
+
+    private void campaign() {
+        term++;
+        votedFor = self;
+        stateDirty = true;
+        role = RaftRole.CANDIDATE;
+        leader = null;
+        votesGranted.clear();
+        votesGranted.add(self);
+        resetElectionTimer();
+        if (Quorum.isMajority(config, votesGranted::contains)) {
+            becomeLeader();
+            return;
+        }
+        for (NodeId voter : config.members()) {
+            if (!voter.equals(self) && config.isVoter(voter)) {
+                // After persist: the candidate's own vote must be durable before it asks (Figure 2).
+                sendAfterPersist.add(new RequestVoteRequest(self, voter, term, log.lastIndex(), log.lastTerm(),
+                        false, false));
+            }
+        }
+    }
+
+    private void handleRequestVote(RequestVoteRequest req) {
+        boolean canVote = votedFor == null || votedFor.equals(req.from());
+        // Raft §5.4.1 election restriction: only a candidate whose log is at least as up to date as ours.
+        boolean upToDate = req.lastLogTerm() > log.lastTerm()
+                || (req.lastLogTerm() == log.lastTerm() && req.lastLogIndex() >= log.lastIndex());
+        boolean grant = canVote && upToDate && role != RaftRole.LEADER;
+        if (grant) {
+            votedFor = req.from();
+            stateDirty = true;
+            resetElectionTimer();
+        }
+        sendAfterPersist.add(new RequestVoteResponse(self, req.from(), term, grant, false));
+    }
+
+    private void handleRequestVoteResponse(RequestVoteResponse resp) {
+        if (role != RaftRole.CANDIDATE || resp.preVote() || !resp.granted()) {
+            return;
+        }
+        votesGranted.add(resp.from());
+        if (Quorum.isMajority(config, votesGranted::contains)) {
+            becomeLeader();
+        }
+    }
+
+    private void becomeFollower(long newTerm, NodeId newLeader) {
+        boolean wasLeader = role == RaftRole.LEADER;
+        if (newTerm != term) {
+            term = newTerm;
+            votedFor = null;
+            stateDirty = true;
+        }
+        role = RaftRole.FOLLOWER;
+        leader = newLeader;
+        progress.clear();
+        resetElectionTimer();
+        if (wasLeader) {
+            reads.failAll(newLeader);
+        }
+    }
+
+    private void becomeLeader() {
+        role = RaftRole.LEADER;
+        leader = self;
+        heartbeatElapsed = 0;
+        progress.clear();
+        long next = log.lastIndex() + 1;
+        for (NodeId member : config.members()) {
+            if (!member.equals(self)) {
+                progress.put(member, new Progress(next));
+            }
+        }
+        reads.reset();
+        // Raft §8: a new leader commits a no-op of its term, which also commits every earlier entry (§5.4.2).
+        log.append(List.of(LogEntry.noOp(next, term)));
+    }
+
+    // ----------------------------------------------------------------------------------------------- replication
+
+    private void handleAppendEntries(AppendEntriesRequest req) {
+        if (role == RaftRole.LEADER) {
+            throw new IllegalStateException(self + " is leader of term " + term + " and got AppendEntries from "
+                    + req.from() + " in the same term: Election Safety violated");
+        }
+        if (role != RaftRole.FOLLOWER) {
+            becomeFollower(term, req.from());
+        }
+        leader = req.from();
+        electionElapsed = 0;
+
+        if (req.prevLogIndex() < commitIndex) {
+            // Everything up to our commit index is committed, so it matches the leader; tell it where to continue.
+            reply(req, true, commitIndex, 0, 0);
+            return;
+        }
+        if (!log.matches(req.prevLogIndex(), req.prevLogTerm())) {
+            rejectWithHint(req);
+            return;
+        }
+        appendNewEntries(req.entries());
+        long lastNew = req.prevLogIndex() + req.entries().size();
+        // Figure 2: commitIndex = min(leaderCommit, index of last new entry) — not our last index, whose tail beyond
+        // lastNew is not yet known to match the leader.
+        if (req.leaderCommit() > commitIndex) {
+            commitIndex = Math.max(commitIndex, Math.min(req.leaderCommit(), lastNew));
+        }
+        reply(req, true, lastNew, 0, 0);
+    }
+
+    /** Raft §5.3: skip entries we already hold; at the first conflict drop our suffix and append the rest. */
+    private void appendNewEntries(List<LogEntry> entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            if (e.index() <= log.lastIndex() && log.termAt(e.index()) == e.term()) {
+                continue;
+            }
+            if (e.index() <= commitIndex) {
+                throw new IllegalStateException(self + ": leader " + leader + " would overwrite committed index "
+                        + e.index() + " (commit " + commitIndex + "): Leader Completeness violated");
+            }
+            log.append(entries.subList(i, entries.size()));
+            return;
+        }
+    }
+
+    private void rejectWithHint(AppendEntriesRequest req) {
+        long conflictIndex;
+        long conflictTerm;
+        if (req.prevLogIndex() > log.lastIndex()) {
+            conflictIndex = log.lastIndex() + 1;
+            conflictTerm = 0;
+        } else {
+            conflictTerm = log.termAt(req.prevLogIndex());
+            conflictIndex = log.firstIndexWithTermAtLeast(conflictTerm, req.prevLogIndex());
+        }
+        reply(req, false, req.prevLogIndex(), conflictIndex, conflictTerm);
+    }
+
+    private void reply(AppendEntriesRequest req, boolean success, long index, long conflictIndex, long conflictTerm) {
+        sendAfterPersist.add(new AppendEntriesResponse(self, req.from(), term, success, index, conflictIndex,
+                conflictTerm, req.readRound()));
+    }
+
+    private void handleAppendEntriesResponse(AppendEntriesResponse resp) {
+        if (role != RaftRole.LEADER) {
+            return;
+        }
+        Progress pr = progress.get(resp.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentlyActive = true;
+        if (resp.readRound() > pr.ackedReadRound) {
+            pr.ackedReadRound = resp.readRound();
+            confirmReads();
+        }
+        if (resp.success()) {
+            if (pr.acknowledged(resp.matchIndex())) {
+                maybeCommit();
+            }
+            return;
+        }
+        long rejected = resp.matchIndex();
+        if (rejected <= pr.matchIndex) {
+            return; // a stale rejection, overtaken by a later success
+        }
+        long next = resp.conflictIndex();
+        if (resp.conflictTerm() > 0) {
+            long lastOfTerm = log.lastIndexWithTermAtMost(resp.conflictTerm(), log.lastIndex());
+            if (log.termAt(lastOfTerm) == resp.conflictTerm()) {
+                next = lastOfTerm + 1;
+            }
+        }
+        // Retry strictly below the rejected index so every rejection makes progress.
+        pr.probeFrom(Math.min(next, rejected));
+    }
+
+    private void tickLeader() {
+        heartbeatElapsed++;
+        if (heartbeatElapsed < options.heartbeatTicks()) {
+            return;
+        }
+        heartbeatElapsed = 0;
+        for (Progress pr : progress.values()) {
+            if (pr.mode == Progress.Mode.REPLICATE && pr.inflightCount() > 0 && !pr.progressedSinceHeartbeat) {
+                // A whole heartbeat interval without acknowledgement while appends are in flight: assume they were
+                // lost and probe again from the last known match.
+                pr.probeFrom(pr.matchIndex + 1);
+            }
+            pr.progressedSinceHeartbeat = false;
+            pr.probeSent = false;
+        }
+        broadcastAppends(true);
+    }
+
+    /** Sends each follower what it needs; with {@code heartbeat}, every follower gets at least an empty append. */
+    private void broadcastAppends(boolean heartbeat) {
+        long round = reads.round();
+        for (Map.Entry<NodeId, Progress> e : progress.entrySet()) {
+            sendAppends(e.getKey(), e.getValue(), heartbeat, round);
+        }
+    }
+
+    private void sendAppends(NodeId to, Progress pr, boolean heartbeat, long round) {
+        boolean sent = false;
+        if (pr.mode == Progress.Mode.PROBE) {
+            if (!pr.probeSent || heartbeat) {
+                sendAppend(to, pr, round);
+                sent = true;
+            }
+        } else {
+            while (!pr.windowFull(options.maxInflightAppends()) && pr.nextIndex <= log.lastIndex()) {
+                sendAppend(to, pr, round);
+                sent = true;
+            }
+        }
+        if (heartbeat && !sent) {
+            // The follower's log matches up to matchIndex, so an empty append there is always accepted.
+            long prev = pr.matchIndex;
+            sendNow.add(new AppendEntriesRequest(self, to, term, prev, log.termAt(prev), List.of(),
+                    Math.min(commitIndex, prev), round));
+        }
+    }
+
+    private void sendAppend(NodeId to, Progress pr, long round) {
+        long prev = pr.nextIndex - 1;
+        long prevTerm = log.termAt(prev);
+        if (prevTerm < 0) {
+            return; // compacted away: needs a snapshot, which the complete engine sends
+        }
+        long to1 = Math.min(log.lastIndex() + 1, pr.nextIndex + options.maxEntriesPerMessage());
+        List<LogEntry> entries = pr.nextIndex < to1
+                ? log.entries(pr.nextIndex, to1, options.maxBytesPerMessage())
+                : List.of();
+        sendNow.add(new AppendEntriesRequest(self, to, term, prev, prevTerm, entries, commitIndex, round));
+        pr.sent(prev + entries.size());
+    }
+
+    private void maybeCommit() {
+        long quorumIndex = Quorum.majorityValue(config,
+                id -> id.equals(self) ? log.durableIndex() : matchOf(id));
+        // Raft §5.4.2: only entries of the current term are committed by counting replicas; earlier ones follow.
+        if (quorumIndex > commitIndex && log.termAt(quorumIndex) == term) {
+            boolean first = !committedInCurrentTerm();
+            commitIndex = quorumIndex;
+            if (first) {
+                reads.leaderCommittedInTerm(commitIndex);
+                confirmReads();
+            }
+        }
+    }
+
+    private long matchOf(NodeId id) {
+        Progress pr = progress.get(id);
+        return pr == null ? 0 : pr.matchIndex;
+    }
+
+    private boolean committedInCurrentTerm() {
+        return log.termAt(commitIndex) == term;
+    }
+
+    private void confirmReads() {
+        reads.confirm(round -> Quorum.isMajority(config,
+                id -> id.equals(self) || (progress.containsKey(id) && progress.get(id).ackedReadRound >= round)));
+    }
+
+    private void rejectStale(RaftMessage m) {
+        // Answer stale requests so the sender learns our term and steps down (Raft §5.1); drop stale answers.
+        if (m instanceof AppendEntriesRequest req) {
+            sendAfterPersist.add(new AppendEntriesResponse(self, req.from(), term, false, req.prevLogIndex(),
+                    0, 0, req.readRound()));
+        } else if (m instanceof RequestVoteRequest req) {
+            sendAfterPersist.add(new RequestVoteResponse(self, req.from(), term, false, req.preVote()));
+        }
+    }
+
+    private List<LogEntry> takeCommitted() {
+        long upTo = Math.min(Math.min(commitIndex, log.durableIndex()), appliedIndex + MAX_APPLY_BACKLOG);
+        if (upTo <= handedToApply) {
+            return List.of();
+        }
+        List<LogEntry> entries = log.entries(handedToApply + 1, upTo + 1, Long.MAX_VALUE);
+        handedToApply += entries.size();
+        return entries;
+    }
+
+    private static <T> List<T> drain(List<T> list) {
+        if (list.isEmpty()) {
+            return List.of();
+        }
+        List<T> copy = List.copyOf(list);
+        list.clear();
+        return copy;
+    }
+
+    // ------------------------------------------------------------------------------------------------ inspection
+
+    /** Returns this member's id. */
+    public NodeId self() {
+        return self;
+    }
+
+    /** Returns the current role. */
+    public RaftRole role() {
+        return role;
+    }
+
+    /** Returns the current term. */
+    public long term() {
+        return term;
+    }
+
+    /** Returns the member voted for in the current term, or null. */
+    public NodeId votedFor() {
+        return votedFor;
+    }
+
+    /** Returns the leader known in the current term, or null. */
+    public NodeId leader() {
+        return leader;
+    }
+
+    /** Returns the commit index. */
+    public long commitIndex() {
+        return commitIndex;
+    }
+
+    /** Returns the last index of the log, durable or not. */
+    public long lastIndex() {
+        return log.lastIndex();
+    }
+
+    /** Returns the highest index known durable locally. */
+    public long durableIndex() {
+        return log.durableIndex();
+    }
+
+    /**
+     * Returns the term at {@code index}, or -1 if the log does not hold it.
+     *
+     * @param index the index
+     * @return the term or -1
+     */
+    public long termAt(long index) {
+        return log.termAt(index);
+    }
+
+    /**
+     * Returns the entries {@code [from, to)} of the log, durable or not (for inspection and tests).
+     *
+     * @param from first index
+     * @param to   one past the last index
+     * @return the entries
+     */
+    public List<LogEntry> entries(long from, long to) {
+        return from >= to ? List.of() : log.entries(from, to, Long.MAX_VALUE);
+    }
+
+    /** Returns how many times entries have been discarded from this member's log (a leader must never do it). */
+    public long truncations() {
+        return log.truncations();
+    }
+
+    /** Returns the configuration in use. */
+    public ClusterConfiguration configuration() {
+        return config;
+    }
+}

@@ -1,0 +1,73 @@
+package io.flotilla.raft.core.protocol;
+
+import io.flotilla.raft.api.LogEntry;
+import io.flotilla.raft.api.PersistentState;
+import io.flotilla.raft.api.message.RaftMessage;
+import java.util.List;
+
+/**
+ * One batch of effects produced by the protocol ({@link RaftProtocol#ready()}). The runtime must carry them out in
+ * this order — the order is part of Raft's safety argument:
+ *
+ * <ol>
+ *   <li>Send {@link #sendNow()}. These are a leader's AppendEntries and heartbeats, which do not depend on the leader's
+ *       own disk: a leader may replicate entries before its own fsync, because it counts itself toward a quorum only
+ *       once {@link RaftProtocol#persisted} says they are durable.</li>
+ *   <li>Persist {@link #state()} (if not null) and {@link #entriesToPersist()} in one atomic, durable write, after every
+ *       earlier batch's write (writes complete in order). Entries may start at or below the last written index: they
+ *       replace that suffix. Then report {@link RaftProtocol#persisted} with the last entry written.</li>
+ *   <li>Send {@link #sendAfterPersist()} only once that write (and every earlier one) is durable: these are votes and
+ *       AppendEntries answers, promises that must survive a crash (Raft §5.1 Figure 2: "respond to RPCs only after
+ *       updating stable storage").</li>
+ *   <li>Apply {@link #committed()} to the state machine in order (they are committed and locally durable), then
+ *       report {@link RaftProtocol#applied}.</li>
+ *   <li>Answer the reads: {@link #readsReady()} once the state machine has applied up to each read's index;
+ *       {@link #readsFailed()} at once.</li>
+ * </ol>
+ *
+ * @param state            the new persistent state, or null if unchanged
+ * @param entriesToPersist entries to write, in order; may be empty
+ * @param sendNow          messages that may go out before the write
+ * @param sendAfterPersist messages that must wait for the write
+ * @param committed        entries to apply, in order
+ * @param readsReady       reads whose read index is confirmed
+ * @param readsFailed      reads that cannot be served here (not leader, or leadership lost)
+ */
+public record Ready(
+        PersistentState state,
+        List<LogEntry> entriesToPersist,
+        List<RaftMessage> sendNow,
+        List<RaftMessage> sendAfterPersist,
+        List<LogEntry> committed,
+        List<ReadReady> readsReady,
+        List<ReadFailed> readsFailed) {
+
+    /** Returns whether there is nothing to do. */
+    public boolean isEmpty() {
+        return state == null && entriesToPersist.isEmpty() && sendNow.isEmpty() && sendAfterPersist.isEmpty()
+                && committed.isEmpty() && readsReady.isEmpty() && readsFailed.isEmpty();
+    }
+
+    /** Returns whether the runtime has a durable write to make. */
+    public boolean needsWrite() {
+        return state != null || !entriesToPersist.isEmpty();
+    }
+
+    /**
+     * A confirmed read: it is linearizable once the state machine has applied {@code readIndex}.
+     *
+     * @param requestId the id given to {@link RaftProtocol#readIndex(long)}
+     * @param readIndex the commit index confirmed by a quorum round (thesis §6.4)
+     */
+    public record ReadReady(long requestId, long readIndex) {
+    }
+
+    /**
+     * A read that could not be confirmed here.
+     *
+     * @param requestId the id given to {@link RaftProtocol#readIndex(long)}
+     * @param leader    the leader this member knows of, or null
+     */
+    public record ReadFailed(long requestId, io.flotilla.raft.api.NodeId leader) {
+    }
+}

@@ -1,0 +1,150 @@
+package io.flotilla.raft.core.runtime;
+
+import io.flotilla.raft.api.EntryKind;
+import io.flotilla.raft.api.LogEntry;
+import io.flotilla.raft.api.NodeClosedException;
+import io.flotilla.raft.api.NodeId;
+import io.flotilla.raft.api.NotLeaderException;
+import io.flotilla.raft.api.StateMachine;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.LongConsumer;
+
+/**
+ * The apply thread: feeds committed entries to the {@link StateMachine} in order, completes the proposers' futures,
+ * and answers reads once their read index is applied. It runs apart from the event loop so that a slow state
+ * machine never delays heartbeats, votes or disk writes ("applies off the I/O path"). Its queue is bounded by the
+ * protocol, which hands out at most a fixed backlog of unapplied entries.
+ */
+final class Applier implements Runnable {
+
+    private sealed interface Task permits Apply, Read, Stop {
+    }
+
+    private record Apply(List<LogEntry> entries) implements Task {
+    }
+
+    private record Read(long readIndex, ReadRequest request) implements Task {
+    }
+
+    private record Stop() implements Task {
+    }
+
+    private record WaitingRead(long readIndex, ReadRequest request) {
+    }
+
+    private final NodeId self;
+    private final StateMachine stateMachine;
+    private final Map<Long, PendingProposal> proposals = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
+    private final PriorityQueue<WaitingRead> waitingReads =
+            new PriorityQueue<>((a, b) -> Long.compare(a.readIndex(), b.readIndex()));
+    private final LongConsumer onApplied;
+    private volatile long appliedIndex;
+
+    Applier(NodeId self, StateMachine stateMachine, long appliedIndex, LongConsumer onApplied) {
+        this.self = self;
+        this.stateMachine = stateMachine;
+        this.appliedIndex = appliedIndex;
+        this.onApplied = onApplied;
+    }
+
+    long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** Registers a proposal's future under its index; called by the event loop before the entry can commit. */
+    void expect(long index, PendingProposal proposal) {
+        proposals.put(index, proposal);
+    }
+
+    void forget(long index) {
+        proposals.remove(index);
+    }
+
+    void apply(List<LogEntry> committed) {
+        tasks.add(new Apply(committed));
+    }
+
+    void read(long readIndex, ReadRequest request) {
+        tasks.add(new Read(readIndex, request));
+    }
+
+    void stop() {
+        tasks.add(new Stop());
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                Task task = tasks.take();
+                if (task instanceof Stop) {
+                    break;
+                } else if (task instanceof Apply a) {
+                    applyAll(a.entries());
+                } else if (task instanceof Read r) {
+                    waitingReads.add(new WaitingRead(r.readIndex(), r.request()));
+                }
+                answerReads();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        NodeClosedException closed = new NodeClosedException(self + " is closed");
+        waitingReads.forEach(w -> w.request().fail(closed));
+        for (Task t : tasks) {
+            if (t instanceof Read r) {
+                r.request().fail(closed);
+            }
+        }
+        proposals.values().forEach(p -> p.future().completeExceptionally(closed));
+    }
+
+    private void applyAll(List<LogEntry> entries) {
+        for (LogEntry entry : entries) {
+            PendingProposal proposal = proposals.remove(entry.index());
+            boolean ours = proposal != null && proposal.term() == entry.term();
+            if (proposal != null && !ours) {
+                // Another leader's entry took this index: our proposal was overwritten and never committed.
+                proposal.future().completeExceptionally(new NotLeaderException(self, null));
+            }
+            if (entry.kind() == EntryKind.COMMAND) {
+                byte[] result;
+                try {
+                    result = stateMachine.apply(entry);
+                } catch (RuntimeException e) {
+                    // Deterministic failures are results too (see StateMachine#apply); every member sees the same.
+                    if (ours) {
+                        proposal.future().completeExceptionally(e);
+                    }
+                    appliedIndex = entry.index();
+                    continue;
+                }
+                if (ours) {
+                    proposal.future().complete(result);
+                }
+            }
+            appliedIndex = entry.index();
+        }
+        onApplied.accept(appliedIndex);
+    }
+
+    private void answerReads() {
+        while (!waitingReads.isEmpty() && waitingReads.peek().readIndex() <= appliedIndex) {
+            ReadRequest request = waitingReads.poll().request();
+            if (request.query() == null) {
+                request.barrier().complete(appliedIndex);
+                continue;
+            }
+            try {
+                request.answer().complete(stateMachine.query(request.query()));
+            } catch (RuntimeException e) {
+                request.answer().completeExceptionally(e);
+            }
+        }
+    }
+}

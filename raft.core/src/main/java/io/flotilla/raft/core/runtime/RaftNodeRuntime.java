@@ -1,0 +1,313 @@
+package io.flotilla.raft.core.runtime;
+
+import io.flotilla.raft.api.ClusterConfiguration;
+import io.flotilla.raft.api.LogEntry;
+import io.flotilla.raft.api.NodeClosedException;
+import io.flotilla.raft.api.NodeId;
+import io.flotilla.raft.api.NotLeaderException;
+import io.flotilla.raft.api.OverloadedException;
+import io.flotilla.raft.api.RaftNode;
+import io.flotilla.raft.api.RaftOptions;
+import io.flotilla.raft.api.RaftStatus;
+import io.flotilla.raft.api.StateMachine;
+import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.api.spi.LogStore;
+import io.flotilla.raft.api.spi.Transport;
+import io.flotilla.raft.core.protocol.ProposalResult;
+import io.flotilla.raft.core.protocol.RaftProtocol;
+import io.flotilla.raft.core.protocol.Ready;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * A running member: one event-loop thread owns the {@link RaftProtocol} and carries out its {@link Ready} batches
+ * against the {@link LogStore} and the {@link Transport}; an {@link Applier} thread drives the state machine.
+ *
+ * <p><b>Group commit.</b> While the loop waits for a durable write, new proposals and messages queue up; the next
+ * iteration takes them all, so they share one write and one fsync. Under load, batches grow by themselves.
+ *
+ * <p><b>Bounded memory.</b> Requests are admitted only while fewer than {@link RaftOptions#maxPendingRequests()} wait
+ * in the queue (else {@link OverloadedException}, which is retryable); inbound messages beyond a fixed bound are
+ * dropped, which Raft tolerates like any message loss.
+ */
+public final class RaftNodeRuntime implements RaftNode {
+
+    /** Inbound peer messages queued at most; beyond it they are dropped (Raft treats that as loss). */
+    static final int MAX_QUEUED_MESSAGES = 10_000;
+    /** Events handled per loop iteration at most, so ticks and writes are not starved by a flood. */
+    private static final int MAX_EVENTS_PER_ITERATION = 8_192;
+
+    private sealed interface Event permits Inbound, Propose, Read, Wake {
+    }
+
+    private record Inbound(RaftMessage message) implements Event {
+    }
+
+    private record Propose(byte[] command, CompletableFuture<byte[]> future) implements Event {
+    }
+
+    private record Read(ReadRequest request) implements Event {
+    }
+
+    private record Wake() implements Event {
+    }
+
+    private static final Wake WAKE = new Wake();
+
+    private final NodeId self;
+    private final RaftOptions options;
+    private final LogStore store;
+    private final Transport transport;
+    private final RaftProtocol protocol;
+    private final Applier applier;
+    private final LongSupplier nanoClock;
+    private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final AtomicInteger queuedRequests = new AtomicInteger();
+    private final AtomicInteger queuedMessages = new AtomicInteger();
+    private final Deadlines deadlines;
+    private final Map<Long, ReadRequest> reads = new HashMap<>();
+    private final Thread loopThread;
+    private final Thread applyThread;
+    private long nextReadId;
+    private volatile boolean running = true;
+    private volatile RaftStatus status;
+
+    private RaftNodeRuntime(NodeId self, ClusterConfiguration configuration, RaftOptions options, LogStore store,
+                            Transport transport, StateMachine stateMachine, LongSupplier nanoClock,
+                            RandomGenerator random) {
+        this.self = self;
+        this.options = options;
+        this.store = store;
+        this.transport = transport;
+        this.nanoClock = nanoClock;
+        this.deadlines = new Deadlines(options.requestTimeoutMillis());
+        // The state machine starts empty; without snapshots it is rebuilt by re-applying the log from index 1.
+        this.protocol = new RaftProtocol(self, configuration, options, new StoreBackedLog(store), store.state(), 0,
+                random);
+        this.applier = new Applier(self, stateMachine, 0, applied -> events.add(WAKE));
+        this.loopThread = new Thread(this::loop, "flotilla-raft-" + self);
+        this.applyThread = new Thread(applier, "flotilla-apply-" + self);
+        publishStatus();
+    }
+
+    /**
+     * Starts a member over an open store and a created (not started) transport.
+     *
+     * @param self          this member
+     * @param configuration the cluster configuration
+     * @param options       engine options
+     * @param store         the member's log store, open; closed by {@link #close()}
+     * @param transport     the member's transport, not yet started; closed by {@link #close()}
+     * @param stateMachine  the application state machine
+     * @param nanoClock     monotonic clock in nanoseconds (e.g. {@code System::nanoTime})
+     * @param random        randomness for election timeouts
+     * @return the running node
+     */
+    public static RaftNodeRuntime start(NodeId self, ClusterConfiguration configuration, RaftOptions options,
+                                        LogStore store, Transport transport, StateMachine stateMachine,
+                                        LongSupplier nanoClock, RandomGenerator random) {
+        RaftNodeRuntime node = new RaftNodeRuntime(self, configuration, options, store, transport, stateMachine,
+                nanoClock, random);
+        node.applyThread.start();
+        node.loopThread.start();
+        transport.start(node::onMessage);
+        return node;
+    }
+
+    @Override
+    public NodeId id() {
+        return self;
+    }
+
+    @Override
+    public CompletableFuture<byte[]> propose(byte[] command) {
+        CompletableFuture<byte[]> future = new CompletableFuture<>();
+        submit(new Propose(command.clone(), future), future);
+        return future;
+    }
+
+    @Override
+    public CompletableFuture<Long> readBarrier() {
+        ReadRequest request = ReadRequest.forBarrier();
+        submit(new Read(request), request.barrier());
+        return request.barrier();
+    }
+
+    @Override
+    public CompletableFuture<byte[]> query(byte[] query) {
+        ReadRequest request = ReadRequest.forQuery(query.clone());
+        submit(new Read(request), request.answer());
+        return request.answer();
+    }
+
+    @Override
+    public RaftStatus status() {
+        return status;
+    }
+
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        loopThread.interrupt();
+        joinQuietly(loopThread);
+        transport.close();
+        applier.stop();
+        joinQuietly(applyThread);
+        NodeClosedException closed = new NodeClosedException(self + " is closed");
+        for (Event e : events) {
+            failEvent(e, closed);
+        }
+        reads.values().forEach(r -> r.fail(closed));
+        store.close();
+    }
+
+    private void onMessage(RaftMessage message) {
+        if (!running || queuedMessages.incrementAndGet() > MAX_QUEUED_MESSAGES) {
+            queuedMessages.decrementAndGet();
+            return;
+        }
+        events.add(new Inbound(message));
+    }
+
+    private void submit(Event event, CompletableFuture<?> future) {
+        if (!running) {
+            future.completeExceptionally(new NodeClosedException(self + " is closed"));
+            return;
+        }
+        if (queuedRequests.incrementAndGet() > options.maxPendingRequests()) {
+            queuedRequests.decrementAndGet();
+            future.completeExceptionally(new OverloadedException(self + ": " + options.maxPendingRequests()
+                    + " requests are already queued (maxPendingRequests); retry later"));
+            return;
+        }
+        events.add(event);
+        if (!running) {
+            // close() may have drained the queue before our add: make sure the caller is not left waiting.
+            future.completeExceptionally(new NodeClosedException(self + " is closed"));
+        }
+    }
+
+    private void loop() {
+        long tickNanos = options.tickMillis() * 1_000_000L;
+        long nextTick = nanoClock.getAsLong() + tickNanos;
+        try {
+            while (running) {
+                long wait = nextTick - nanoClock.getAsLong();
+                Event first = wait > 0 ? events.poll(wait, TimeUnit.NANOSECONDS) : events.poll();
+                int handled = 0;
+                for (Event e = first; e != null && handled < MAX_EVENTS_PER_ITERATION; e = events.poll()) {
+                    handle(e);
+                    handled++;
+                }
+                long now = nanoClock.getAsLong();
+                if (now - nextTick >= 0) {
+                    protocol.tick();
+                    // After a long stall (GC, slow disk) tick once and resynchronise rather than fire a burst of ticks.
+                    nextTick = Math.max(nextTick + tickNanos, now);
+                }
+                deadlines.expire(now);
+                protocol.applied(applier.appliedIndex());
+                processReady();
+                publishStatus();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            // A failed disk write or a protocol invariant violation: stop rather than continue in an unknown state.
+            running = false;
+            System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.ERROR,
+                    self + " stopped: " + e, e);
+            NodeClosedException closed = new NodeClosedException(self + " stopped after a fatal error: " + e);
+            reads.values().forEach(r -> r.fail(closed));
+            applier.stop();
+        }
+    }
+
+    private void handle(Event event) {
+        if (event instanceof Inbound in) {
+            queuedMessages.decrementAndGet();
+            protocol.step(in.message());
+        } else if (event instanceof Propose p) {
+            queuedRequests.decrementAndGet();
+            ProposalResult result = protocol.propose(p.command());
+            if (result.accepted()) {
+                applier.expect(result.index(), new PendingProposal(result.term(), p.future()));
+                deadlines.track(nanoClock.getAsLong(), p.future(), "proposal at index " + result.index(),
+                        () -> applier.forget(result.index()));
+            } else {
+                p.future().completeExceptionally(new NotLeaderException(self, result.leader()));
+            }
+        } else if (event instanceof Read r) {
+            queuedRequests.decrementAndGet();
+            long id = nextReadId++;
+            reads.put(id, r.request());
+            deadlines.track(nanoClock.getAsLong(), r.request().future(), "linearizable read", () -> reads.remove(id));
+            protocol.readIndex(id);
+        }
+    }
+
+    /** Carries out Ready batches in the documented order until the protocol has nothing more to say. */
+    private void processReady() {
+        Ready ready = protocol.ready();
+        while (!ready.isEmpty()) {
+            ready.sendNow().forEach(transport::send);
+            if (ready.needsWrite()) {
+                store.write(ready.state(), ready.entriesToPersist());
+                List<LogEntry> written = ready.entriesToPersist();
+                if (!written.isEmpty()) {
+                    LogEntry last = written.get(written.size() - 1);
+                    protocol.persisted(last.index(), last.term());
+                }
+            }
+            ready.sendAfterPersist().forEach(transport::send);
+            if (!ready.committed().isEmpty()) {
+                applier.apply(ready.committed());
+            }
+            for (Ready.ReadReady r : ready.readsReady()) {
+                ReadRequest request = reads.remove(r.requestId());
+                if (request != null) {
+                    applier.read(r.readIndex(), request);
+                }
+            }
+            for (Ready.ReadFailed r : ready.readsFailed()) {
+                ReadRequest request = reads.remove(r.requestId());
+                if (request != null) {
+                    request.fail(new NotLeaderException(self, r.leader()));
+                }
+            }
+            ready = protocol.ready();
+        }
+    }
+
+    private void publishStatus() {
+        status = new RaftStatus(self, protocol.role(), protocol.term(), Optional.ofNullable(protocol.leader()),
+                protocol.commitIndex(), applier.appliedIndex(), protocol.lastIndex(), protocol.configuration());
+    }
+
+    private static void failEvent(Event e, NodeClosedException closed) {
+        if (e instanceof Propose p) {
+            p.future().completeExceptionally(closed);
+        } else if (e instanceof Read r) {
+            r.request().fail(closed);
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
