@@ -1,0 +1,33 @@
+package io.flotilla.raft.core.sim;
+
+import java.nio.charset.StandardCharsets;
+import java.util.TreeMap;
+
+/** The replicated key-value map each simulated member applies committed commands to. */
+final class SimKvStateMachine {
+
+    private final TreeMap<String, String> data = new TreeMap<>();
+    private long appliedIndex;
+
+    long appliedIndex() {
+        return appliedIndex;
+    }
+
+    void apply(long index, byte[] command) {
+        String[] parts = KvCommands.decode(command);
+        switch (parts[0]) {
+            case "P" -> data.put(parts[1], parts[2]);
+            case "A" -> data.merge(parts[1], parts[2], String::concat);
+            default -> throw new IllegalArgumentException("bad command " + new String(command, StandardCharsets.UTF_8));
+        }
+        appliedIndex = index;
+    }
+
+    void skip(long index) {
+        appliedIndex = index;
+    }
+
+    String get(String key) {
+        return data.getOrDefault(key, "");
+    }
+}

@@ -1,0 +1,60 @@
+package io.flotilla.raft.core.sim;
+
+import io.flotilla.raft.api.LogEntry;
+import io.flotilla.raft.api.NodeId;
+import io.flotilla.raft.api.PersistentState;
+import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.core.protocol.RaftProtocol;
+import io.flotilla.raft.storage.memory.MemoryLogStore;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One simulated member. Its {@link #disk} holds exactly what has been made durable; writes wait in {@link #diskQueue}
+ * and complete one at a time, in order, after a simulated fsync delay — a crash loses the ones still queued.
+ */
+final class SimNode {
+
+    /** A durable write the protocol asked for, with the messages that must wait for it. */
+    record PendingWrite(PersistentState state, List<LogEntry> entries, List<RaftMessage> after) {
+    }
+
+    /** A client's write accepted by this member as leader, waiting for the entry at its index to be applied. */
+    record WaitingWrite(SimClient.Op op, long term) {
+    }
+
+    /** A client's read whose read index is confirmed, waiting for the state machine to reach it. */
+    record WaitingRead(SimClient.Op op, long readIndex) {
+    }
+
+    final NodeId id;
+    final MemoryLogStore disk;
+    final ArrayDeque<PendingWrite> diskQueue = new ArrayDeque<>();
+    boolean diskBusy;
+    boolean up;
+    /** Incremented at every crash and restart; events scheduled for an older incarnation are ignored. */
+    int epoch;
+    RaftProtocol protocol;
+    SimKvStateMachine stateMachine;
+    final Map<Long, WaitingWrite> writes = new HashMap<>();
+    final Map<Long, SimClient.Op> readRequests = new HashMap<>();
+    final List<WaitingRead> reads = new ArrayList<>();
+
+    SimNode(NodeId id) {
+        this.id = id;
+        this.disk = new MemoryLogStore(id.value());
+    }
+
+    void forgetVolatileState() {
+        diskQueue.clear();
+        diskBusy = false;
+        protocol = null;
+        stateMachine = null;
+        writes.clear();
+        readRequests.clear();
+        reads.clear();
+    }
+}

@@ -1,0 +1,559 @@
+package io.flotilla.raft.core.sim;
+
+import io.flotilla.raft.api.ClusterConfiguration;
+import io.flotilla.raft.api.EntryKind;
+import io.flotilla.raft.api.LogEntry;
+import io.flotilla.raft.api.NodeId;
+import io.flotilla.raft.api.RaftOptions;
+import io.flotilla.raft.api.RaftRole;
+import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.core.protocol.ProposalResult;
+import io.flotilla.raft.core.protocol.RaftProtocol;
+import io.flotilla.raft.core.protocol.Ready;
+import io.flotilla.raft.testkit.linearizability.CheckResult;
+import io.flotilla.raft.testkit.linearizability.KvInput;
+import io.flotilla.raft.testkit.linearizability.KvModel;
+import io.flotilla.raft.testkit.linearizability.KvOutput;
+import io.flotilla.raft.testkit.linearizability.LinearizabilityChecker;
+import io.flotilla.raft.testkit.linearizability.Operation;
+import io.flotilla.raft.testkit.linearizability.Verdict;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * One seeded, deterministic run of a cluster: simulated clock, network, disks and clients, all driven by one random
+ * source, so a seed replays the same run exactly.
+ *
+ * <p>A run has three phases: faults (crashes and restarts, partitions of every shape, loss, duplication, delay and
+ * reordering) while clients read and write; then healing, after which a leader must commit and a new proposal must
+ * reach every member within {@link #LIVENESS_BOUND_MS}; then the clients' history is checked for linearizability.
+ * Safety invariants are checked after every single step.
+ */
+final class Simulation {
+
+    static final long TICK_MS = 10;
+    static final long FAULT_PHASE_MS = 20_000;
+    /** After faults stop: a leader commits and a new proposal is applied on every member within this bound. */
+    static final long LIVENESS_BOUND_MS = 5_000;
+    static final long CLIENT_TIMEOUT_MS = 1_500;
+    private static final String[] KEYS = {"x", "y", "z"};
+
+    private record Event(long time, long seq, Runnable action) implements Comparable<Event> {
+        @Override
+        public int compareTo(Event o) {
+            return time != o.time ? Long.compare(time, o.time) : Long.compare(seq, o.seq);
+        }
+    }
+
+    private final long seed;
+    private final SplittableRandom random;
+    private final RaftOptions options;
+    private final ClusterConfiguration configuration;
+    private final List<SimNode> nodes = new ArrayList<>();
+    private final List<SimClient> clients = new ArrayList<>();
+    private final SimNetwork network;
+    private final SafetyChecker checker = new SafetyChecker();
+    private final Trace trace;
+    private final PriorityQueue<Event> events = new PriorityQueue<>();
+    private final List<Operation<KvInput, KvOutput>> history = new ArrayList<>();
+    private long now;
+    private long eventSeq;
+    private long steps;
+    private long nextReadId;
+    /** Extra fsync latency during the fault phase, to widen the window between a write and its durability. */
+    private int slowDiskMillis;
+
+    Simulation(long seed, int size, boolean echoTrace) {
+        this.seed = seed;
+        this.random = new SplittableRandom(seed);
+        this.network = new SimNetwork(random.split());
+        this.trace = new Trace(400, echoTrace);
+        this.options = RaftOptions.builder().tickMillis(TICK_MS).heartbeatIntervalMillis(50)
+                .electionTimeoutMillis(300, 600).maxEntriesPerMessage(16).maxBytesPerMessage(4096)
+                .maxInflightAppends(4).logStore("memory").transport("simulated").build();
+        Set<NodeId> ids = new LinkedHashSet<>();
+        for (int i = 1; i <= size; i++) {
+            NodeId id = NodeId.of("n" + i);
+            ids.add(id);
+            nodes.add(new SimNode(id));
+        }
+        this.configuration = ClusterConfiguration.ofVoters(ids);
+        for (int c = 0; c < size; c++) {
+            clients.add(new SimClient(c, nodes.get(random.nextInt(size)).id));
+        }
+    }
+
+    /** Runs the whole scenario; throws {@link AssertionError} with the seed and a trace if any check fails. */
+    Summary run() {
+        try {
+            nodes.forEach(this::restart);
+            clients.forEach(c -> at(random.nextInt(100), () -> nextOp(c)));
+            scheduleFault();
+            runUntil(FAULT_PHASE_MS);
+            healEverything();
+            checkLiveness();
+            clients.forEach(c -> c.stopped = true);
+            runUntil(now + CLIENT_TIMEOUT_MS + 500);
+            checker.checkAllLogsMatch(liveProtocols());
+            checkLinearizable();
+        } catch (SafetyChecker.SafetyViolation | IllegalStateException e) {
+            throw failure(e.getMessage(), e);
+        }
+        return new Summary(steps, history.size(), checker.maxCommitted());
+    }
+
+    /** What a passing run did, for the test's log. */
+    record Summary(long steps, int operations, long committed) {
+    }
+
+    // ------------------------------------------------------------------------------------------ event machinery
+
+    private void at(long delay, Runnable action) {
+        events.add(new Event(now + delay, eventSeq++, action));
+    }
+
+    private void runUntil(long time) {
+        while (!events.isEmpty() && events.peek().time() <= time) {
+            Event e = events.poll();
+            now = e.time();
+            e.action().run();
+            steps++;
+            checker.afterStep(liveProtocols());
+            if (steps % 512 == 0) {
+                checker.checkAllLogsMatch(liveProtocols());
+            }
+        }
+        now = Math.max(now, time);
+    }
+
+    private List<RaftProtocol> liveProtocols() {
+        List<RaftProtocol> live = new ArrayList<>(nodes.size());
+        for (SimNode n : nodes) {
+            if (n.up) {
+                live.add(n.protocol);
+            }
+        }
+        return live;
+    }
+
+    private SimNode node(NodeId id) {
+        return nodes.get(Integer.parseInt(id.value().substring(1)) - 1);
+    }
+
+    // ---------------------------------------------------------------------------------------------- members
+
+    private void restart(SimNode n) {
+        n.up = true;
+        n.epoch++;
+        // Recovery sees only the durable disk: a fresh protocol and an empty state machine rebuilt from the log.
+        n.protocol = new RaftProtocol(n.id, configuration, options, new DiskView(n.disk), n.disk.state(), 0,
+                random.split());
+        n.stateMachine = new SimKvStateMachine();
+        checker.onRestart(n.id);
+        trace.add(now, n.id + " starts: term " + n.disk.state().term() + ", durable log " + n.disk.lastIndex());
+        scheduleTick(n, n.epoch, random.nextInt((int) TICK_MS) + 1);
+    }
+
+    private void crash(SimNode n) {
+        if (!n.up) {
+            return;
+        }
+        // The write under way may or may not have reached the disk before the crash.
+        if (n.diskBusy && !n.diskQueue.isEmpty() && random.nextBoolean()) {
+            SimNode.PendingWrite w = n.diskQueue.peekFirst();
+            n.disk.write(w.state(), w.entries());
+        }
+        trace.add(now, n.id + " CRASHES (durable log " + n.disk.lastIndex() + ", lost " + n.diskQueue.size()
+                + " queued writes)");
+        n.up = false;
+        n.epoch++;
+        n.forgetVolatileState();
+    }
+
+    private void scheduleTick(SimNode n, int epoch, long delay) {
+        at(delay, () -> {
+            if (n.epoch != epoch) {
+                return;
+            }
+            n.protocol.tick();
+            pump(n);
+            scheduleTick(n, epoch, TICK_MS);
+        });
+    }
+
+    /** Carries out the member's Ready batches in the order {@link Ready} prescribes. */
+    private void pump(SimNode n) {
+        Ready ready = n.protocol.ready();
+        while (!ready.isEmpty()) {
+            checker.onAppend(n.protocol, ready.entriesToPersist());
+            ready.sendNow().forEach(this::send);
+            if (ready.needsWrite() || !ready.sendAfterPersist().isEmpty()) {
+                n.diskQueue.addLast(new SimNode.PendingWrite(ready.state(), ready.entriesToPersist(),
+                        ready.sendAfterPersist()));
+                if (!n.diskBusy) {
+                    startNextWrite(n);
+                }
+            }
+            applyCommitted(n, ready.committed());
+            for (Ready.ReadReady r : ready.readsReady()) {
+                SimClient.Op op = n.readRequests.remove(r.requestId());
+                if (op != null) {
+                    n.reads.add(new SimNode.WaitingRead(op, r.readIndex()));
+                }
+            }
+            for (Ready.ReadFailed r : ready.readsFailed()) {
+                SimClient.Op op = n.readRequests.remove(r.requestId());
+                if (op != null) {
+                    reply(op, null, r.leader());
+                }
+            }
+            answerReads(n);
+            ready = n.protocol.ready();
+        }
+    }
+
+    private void startNextWrite(SimNode n) {
+        if (n.diskQueue.isEmpty()) {
+            n.diskBusy = false;
+            return;
+        }
+        n.diskBusy = true;
+        int epoch = n.epoch;
+        long latency = 1 + random.nextInt(3) + (random.nextInt(50) == 0 ? 20 : 0) + random.nextInt(slowDiskMillis + 1);
+        at(latency, () -> {
+            if (n.epoch != epoch) {
+                return;
+            }
+            SimNode.PendingWrite w = n.diskQueue.pollFirst();
+            n.disk.write(w.state(), w.entries());
+            if (!w.entries().isEmpty()) {
+                LogEntry last = w.entries().get(w.entries().size() - 1);
+                n.protocol.persisted(last.index(), last.term());
+            }
+            w.after().forEach(this::send);
+            startNextWrite(n);
+            pump(n);
+        });
+    }
+
+    private void applyCommitted(SimNode n, List<LogEntry> committed) {
+        for (LogEntry e : committed) {
+            checker.onApply(n.protocol, e);
+            if (e.kind() == EntryKind.COMMAND) {
+                n.stateMachine.apply(e.index(), e.payload());
+            } else {
+                n.stateMachine.skip(e.index());
+            }
+            SimNode.WaitingWrite w = n.writes.remove(e.index());
+            if (w != null) {
+                // Another term at our index means a later leader replaced the entry: it was never committed.
+                reply(w.op(), w.term() == e.term() ? KvOutput.ok() : null, n.protocol.leader());
+            }
+        }
+        if (!committed.isEmpty()) {
+            n.protocol.applied(committed.get(committed.size() - 1).index());
+        }
+    }
+
+    private void answerReads(SimNode n) {
+        n.reads.removeIf(r -> {
+            if (r.readIndex() > n.stateMachine.appliedIndex()) {
+                return false;
+            }
+            String key = ((KvInput.Get) r.op().input()).key();
+            reply(r.op(), KvOutput.value(n.stateMachine.get(key)), null);
+            return true;
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------- network
+
+    private void send(RaftMessage m) {
+        if (!network.canReach(m.from(), m.to()) || network.lose()) {
+            return;
+        }
+        int copies = network.duplicate() ? 2 : 1;
+        for (int i = 0; i < copies; i++) {
+            at(network.delay(), () -> deliver(m));
+        }
+    }
+
+    private void deliver(RaftMessage m) {
+        SimNode to = node(m.to());
+        if (!to.up || !network.canReach(m.from(), m.to())) {
+            return;
+        }
+        trace.add(now, "deliver", m);
+        to.protocol.step(m);
+        pump(to);
+    }
+
+    // ---------------------------------------------------------------------------------------------- clients
+
+    private void nextOp(SimClient c) {
+        if (c.stopped) {
+            return;
+        }
+        String key = KEYS[random.nextInt(KEYS.length)];
+        int kind = random.nextInt(10);
+        c.seq++;
+        KvInput input = kind < 4 ? KvInput.put(key, "c" + c.id + "-" + c.seq)
+                : kind < 7 ? KvInput.append(key, c.id + "." + c.seq + ";")
+                : KvInput.get(key);
+        SimClient.Op op = new SimClient.Op(c, c.seq, input, now);
+        c.current = op;
+        at(CLIENT_TIMEOUT_MS, () -> {
+            if (c.current == op) {
+                // No answer: the operation may or may not have taken effect.
+                history.add(Operation.unknown(c.id, input, op.callTime()));
+                c.current = null;
+                c.target = nodes.get(random.nextInt(nodes.size())).id;
+                at(1 + random.nextInt(20), () -> nextOp(c));
+            }
+        });
+        NodeId target = c.target;
+        at(1 + random.nextInt(3), () -> arrive(op, node(target)));
+    }
+
+    private void arrive(SimClient.Op op, SimNode n) {
+        if (!n.up) {
+            reply(op, null, null);
+            return;
+        }
+        if (op.input() instanceof KvInput.Get) {
+            long id = nextReadId++;
+            n.readRequests.put(id, op);
+            n.protocol.readIndex(id);
+        } else {
+            ProposalResult result = n.protocol.propose(KvCommands.encode(op.input()));
+            if (result.accepted()) {
+                n.writes.put(result.index(), new SimNode.WaitingWrite(op, result.term()));
+            } else {
+                reply(op, null, result.leader());
+            }
+        }
+        pump(n);
+    }
+
+    /** Sends the outcome back; {@code output == null} is a refusal: the operation had no effect. */
+    private void reply(SimClient.Op op, KvOutput output, NodeId leaderHint) {
+        at(1 + random.nextInt(3), () -> {
+            SimClient c = op.client();
+            if (c.current != op) {
+                return;
+            }
+            c.current = null;
+            if (output != null) {
+                history.add(new Operation<>(c.id, op.input(), op.callTime(), now, output));
+            } else {
+                c.target = leaderHint != null ? leaderHint : nodes.get(random.nextInt(nodes.size())).id;
+            }
+            at(1 + random.nextInt(20), () -> nextOp(c));
+        });
+    }
+
+    // ----------------------------------------------------------------------------------------------- faults
+
+    private void scheduleFault() {
+        at(200 + random.nextInt(1300), () -> {
+            if (now >= FAULT_PHASE_MS) {
+                return;
+            }
+            injectFault();
+            scheduleFault();
+        });
+    }
+
+    private void injectFault() {
+        switch (random.nextInt(9)) {
+            case 0 -> crashFor(nodes.get(random.nextInt(nodes.size())));
+            case 7 -> {
+                // Crash inside the fsync window, where a member has promised nothing yet: what it loses must not matter.
+                List<SimNode> writing = nodes.stream().filter(n -> n.up && n.diskBusy).toList();
+                if (!writing.isEmpty()) {
+                    crashFor(writing.get(random.nextInt(writing.size())));
+                }
+            }
+            case 8 -> {
+                slowDiskMillis = random.nextBoolean() ? 0 : 5 + random.nextInt(40);
+                trace.add(now, "DISK latency +" + slowDiskMillis + " ms");
+            }
+            case 1 -> leader().ifPresent(this::crashFor);
+            case 2 -> {
+                List<SimNode> shuffled = new ArrayList<>(nodes);
+                for (int i = shuffled.size() - 1; i > 0; i--) {
+                    java.util.Collections.swap(shuffled, i, random.nextInt(i + 1));
+                }
+                int split = 1 + random.nextInt(nodes.size() - 1);
+                for (int i = 0; i < split; i++) {
+                    for (int j = split; j < shuffled.size(); j++) {
+                        network.cut(shuffled.get(i).id, shuffled.get(j).id);
+                        network.cut(shuffled.get(j).id, shuffled.get(i).id);
+                    }
+                }
+                trace.add(now, "PARTITION " + shuffled.subList(0, split).stream().map(n -> n.id).toList() + " | "
+                        + shuffled.subList(split, shuffled.size()).stream().map(n -> n.id).toList());
+                healPartitionLater();
+            }
+            case 3 -> {
+                SimNode a = nodes.get(random.nextInt(nodes.size()));
+                SimNode b = nodes.get(random.nextInt(nodes.size()));
+                if (a != b) {
+                    network.cut(a.id, b.id);
+                    trace.add(now, "ONE-WAY cut " + a.id + " -> " + b.id);
+                    healPartitionLater();
+                }
+            }
+            case 4 -> leader().ifPresent(l -> {
+                for (SimNode other : nodes) {
+                    if (other != l) {
+                        network.cut(l.id, other.id);
+                        network.cut(other.id, l.id);
+                    }
+                }
+                trace.add(now, "ISOLATE leader " + l.id);
+                healPartitionLater();
+            });
+            case 5 -> {
+                network.lossRate = random.nextDouble() * 0.2;
+                network.duplicateRate = random.nextDouble() * 0.1;
+                network.maxDelayMillis = 1 + random.nextInt(40);
+                network.slowRate = random.nextDouble() * 0.05;
+                trace.add(now, "NETWORK " + network.describe());
+            }
+            default -> {
+                network.calm();
+                trace.add(now, "NETWORK calm");
+            }
+        }
+    }
+
+    private java.util.Optional<SimNode> leader() {
+        return nodes.stream().filter(n -> n.up && n.protocol.role() == RaftRole.LEADER).findFirst();
+    }
+
+    private void crashFor(SimNode n) {
+        if (!n.up) {
+            return;
+        }
+        crash(n);
+        int epoch = n.epoch;
+        // Some restarts are immediate (a supervisor), so a member can come back within the same election.
+        long downFor = random.nextInt(3) == 0 ? 5 + random.nextInt(45) : 200 + random.nextInt(2800);
+        at(downFor, () -> {
+            if (n.epoch == epoch && now < FAULT_PHASE_MS) {
+                restart(n);
+            }
+        });
+    }
+
+    private void healPartitionLater() {
+        at(300 + random.nextInt(2700), () -> {
+            network.healAll();
+            trace.add(now, "HEAL partitions");
+        });
+    }
+
+    private void healEverything() {
+        network.healAll();
+        network.calm();
+        slowDiskMillis = 0;
+        trace.add(now, "FAULTS STOP: network healed, crashed members restart");
+        for (SimNode n : nodes) {
+            if (!n.up) {
+                restart(n);
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------- checks
+
+    /**
+     * After healing, a leader must commit an entry of its term and a new proposal must be applied on every member
+     * within {@link #LIVENESS_BOUND_MS}. A stale leader (one not yet told of a newer term) may accept the probe and
+     * lose it; then the probe goes to the newest leader again.
+     */
+    private void checkLiveness() {
+        long deadline = now + LIVENESS_BOUND_MS;
+        ProposalResult probe = null;
+        SimNode proposer = null;
+        while (now < deadline) {
+            runUntil(now + TICK_MS);
+            if (probe != null && appliedEverywhere(probe)) {
+                return;
+            }
+            boolean lost = probe == null || !proposer.up || proposer.protocol.role() != RaftRole.LEADER
+                    || proposer.protocol.term() != probe.term();
+            SimNode leader = newestLeader();
+            if (lost && leader != null && leader.protocol.termAt(leader.protocol.commitIndex()) == leader.protocol.term()) {
+                probe = leader.protocol.propose(KvCommands.encode(KvInput.put("probe", "seed" + seed)));
+                proposer = leader;
+                pump(leader);
+            }
+        }
+        throw failure(probe == null
+                ? "Liveness: no leader committed an entry of its term within " + LIVENESS_BOUND_MS
+                        + " ms after the faults stopped"
+                : "Liveness: proposal " + probe.index() + "@" + probe.term() + " was not applied on every member within "
+                        + LIVENESS_BOUND_MS + " ms of healing", null);
+    }
+
+    private SimNode newestLeader() {
+        SimNode best = null;
+        for (SimNode n : nodes) {
+            if (n.up && n.protocol.role() == RaftRole.LEADER && (best == null || n.protocol.term() > best.protocol.term())) {
+                best = n;
+            }
+        }
+        return best;
+    }
+
+    private boolean appliedEverywhere(ProposalResult probe) {
+        for (SimNode n : nodes) {
+            if (!n.up || n.stateMachine.appliedIndex() < probe.index() || n.protocol.termAt(probe.index()) != probe.term()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void checkLinearizable() {
+        CheckResult result = LinearizabilityChecker.check(new KvModel(), history, Duration.ofSeconds(60));
+        if (result.verdict() != Verdict.OK) {
+            throw failure("Linearizability: the clients' history (" + history.size() + " operations) is "
+                    + result.verdict() + ": " + result.explanation(), null);
+        }
+    }
+
+    private String describeMembers() {
+        StringBuilder out = new StringBuilder();
+        for (SimNode n : nodes) {
+            if (!n.up) {
+                out.append(n.id).append(": down, durable log ").append(n.disk.lastIndex()).append('\n');
+                continue;
+            }
+            RaftProtocol p = n.protocol;
+            out.append(String.format("%s: %s term %d leader %s commit %d last %d durable %d applied %d queued writes %d%n",
+                    n.id, p.role(), p.term(), p.leader(), p.commitIndex(), p.lastIndex(), p.durableIndex(),
+                    n.stateMachine.appliedIndex(), n.diskQueue.size()));
+        }
+        return out.toString() + "network: " + network.describe() + "\n";
+    }
+
+    private AssertionError failure(String what, Throwable cause) {
+        AssertionError error = new AssertionError("Simulation seed " + seed + " failed at " + now + " ms: " + what
+                + "\nReplay: mvn -B test -pl raft.core -am -Dtest=SimulationTest -Dsurefire.failIfNoSpecifiedTests=false"
+                + " -Dflotilla.sim.seed=" + seed
+                + "\n--- members ---\n" + describeMembers()
+                + "--- last events ---\n" + trace.dump());
+        if (cause != null) {
+            error.initCause(cause);
+        }
+        return error;
+    }
+}
