@@ -1,0 +1,57 @@
+package io.flotilla.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The dependency rules between Flotilla's modules. Plugins and applications meet the engine only through raft.api
+ * and ServiceLoader, so any transport and any log store can be mixed with the core.
+ */
+@AnalyzeClasses(packages = "io.flotilla", importOptions = ImportOption.DoNotIncludeTests.class)
+class ModuleBoundariesTest {
+
+    @ArchTest
+    static final ArchRule apiDependsOnTheJdkOnly = classes()
+            .that().resideInAPackage("io.flotilla.raft.api..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("io.flotilla.raft.api..", "java..")
+            .because("raft.api is what plugins compile against: no project module and no third-party type may leak in");
+
+    @ArchTest
+    static final ArchRule coreDependsOnTheApiOnly = classes()
+            .that().resideInAPackage("io.flotilla.raft.core..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("io.flotilla.raft.core..", "io.flotilla.raft.api..",
+                    "java..")
+            .because("the engine must run with any log store and transport, found by name through ServiceLoader");
+
+    @ArchTest
+    static final ArchRule storagePluginsDependOnTheApiOnly = noClasses()
+            .that().resideInAPackage("io.flotilla.raft.storage..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.flotilla.raft.core..", "io.flotilla.raft.transport..",
+                    "io.flotilla.kv..", "io.flotilla.raft.testkit..")
+            .because("a log store plugin depends on raft.api only");
+
+    @ArchTest
+    static final ArchRule transportPluginsDependOnTheApiOnly = noClasses()
+            .that().resideInAPackage("io.flotilla.raft.transport..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.flotilla.raft.core..", "io.flotilla.raft.storage..",
+                    "io.flotilla.kv..", "io.flotilla.raft.testkit..")
+            .allowEmptyShould(true)
+            .because("a transport plugin depends on raft.api only");
+
+    @ArchTest
+    static final ArchRule productionCodeDoesNotUseTheTestkit = noClasses()
+            .that().resideOutsideOfPackage("io.flotilla.raft.testkit..")
+            .should().dependOnClassesThat().resideInAPackage("io.flotilla.raft.testkit..")
+            .because("the testkit is for tests");
+
+    @ArchTest
+    static final ArchRule packagesAreFreeOfCycles = slices()
+            .matching("io.flotilla.(**)")
+            .should().beFreeOfCycles();
+}

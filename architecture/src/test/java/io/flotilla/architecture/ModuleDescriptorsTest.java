@@ -1,0 +1,89 @@
+package io.flotilla.architecture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Each module's descriptor exports, uses and provides exactly what is intended — no more. */
+class ModuleDescriptorsTest {
+
+    private static final String SPI = "io.flotilla.raft.api.spi.";
+
+    @Test
+    void raftApiExportsItsThreePackagesAndUsesTheThreeSpis() {
+        ModuleDescriptor d = descriptorOf(io.flotilla.raft.api.RaftNode.class);
+        assertEquals("io.flotilla.raft.api", d.name());
+        assertEquals(Set.of("io.flotilla.raft.api", "io.flotilla.raft.api.message", "io.flotilla.raft.api.spi"),
+                unqualifiedExports(d));
+        assertEquals(Set.of(SPI + "RaftEngineProvider", SPI + "LogStoreProvider", SPI + "TransportProvider"),
+                d.uses());
+        assertTrue(d.provides().isEmpty());
+        assertEquals(Set.of("java.base"), requiresNames(d));
+    }
+
+    @Test
+    void raftCoreExportsOnlyTheProtocolAndProvidesTheEngine() {
+        ModuleDescriptor d = descriptorOf(io.flotilla.raft.core.protocol.RaftProtocol.class);
+        assertEquals("io.flotilla.raft.core", d.name());
+        assertEquals(Set.of("io.flotilla.raft.core.protocol"), unqualifiedExports(d),
+                "the runtime package is internal");
+        assertEquals(Map.of(SPI + "RaftEngineProvider", Set.of("io.flotilla.raft.core.runtime.FlotillaEngineProvider")),
+                provides(d));
+        assertEquals(Set.of("java.base", "io.flotilla.raft.api"), requiresNames(d));
+    }
+
+    @Test
+    void memoryStoreProvidesOneLogStore() {
+        ModuleDescriptor d = descriptorOf(io.flotilla.raft.storage.memory.MemoryLogStoreProvider.class);
+        assertEquals("io.flotilla.raft.storage.memory", d.name());
+        assertEquals(Map.of(SPI + "LogStoreProvider", Set.of("io.flotilla.raft.storage.memory.MemoryLogStoreProvider")),
+                provides(d));
+        assertEquals(Set.of("java.base", "io.flotilla.raft.api"), requiresNames(d));
+    }
+
+    @Test
+    void testkitExportsTheCheckerAndNeedsNothing() {
+        ModuleDescriptor d = descriptorOf(io.flotilla.raft.testkit.linearizability.LinearizabilityChecker.class);
+        assertEquals("io.flotilla.raft.testkit", d.name());
+        assertEquals(Set.of("io.flotilla.raft.testkit.linearizability"), unqualifiedExports(d));
+        assertEquals(Set.of("java.base"), requiresNames(d));
+    }
+
+    /** Reads the compiled module-info of the jar or classes directory the class was loaded from. */
+    static ModuleDescriptor descriptorOf(Class<?> type) {
+        try {
+            Path location = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Set<ModuleReference> found = ModuleFinder.of(location).findAll();
+            assertEquals(1, found.size(), "expected one module at " + location);
+            return found.iterator().next().descriptor();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Set<String> unqualifiedExports(ModuleDescriptor d) {
+        return d.exports().stream().filter(e -> !e.isQualified()).map(ModuleDescriptor.Exports::source)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    static Set<String> requiresNames(ModuleDescriptor d) {
+        return d.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
+    }
+
+    static Map<String, Set<String>> provides(ModuleDescriptor d) {
+        Map<String, Set<String>> out = new TreeMap<>();
+        d.provides().forEach(p -> out.put(p.service(), Set.copyOf(p.providers())));
+        return out;
+    }
+}
