@@ -41,6 +41,26 @@ public interface RaftNode extends AutoCloseable {
      */
     CompletableFuture<byte[]> query(byte[] query);
 
+    /**
+     * Runs a read-only query with the chosen consistency (see {@link ReadConsistency} for what each assumes).
+     *
+     * @param query       the query bytes
+     * @param consistency how fresh the answer must be
+     * @return the answer
+     */
+    CompletableFuture<byte[]> query(byte[] query, ReadConsistency consistency);
+
+    /**
+     * Hands leadership to another voter (thesis §3.10): this leader stops accepting proposals, brings the target's log
+     * up to date and tells it to start an election at once. If the target has not taken over within an election
+     * timeout, the transfer is abandoned, this member resumes leading and the future fails with
+     * {@link RaftTimeoutException}.
+     *
+     * @param target a voter of the current configuration
+     * @return completes once this member sees {@code target} lead
+     */
+    CompletableFuture<Void> transferLeadership(NodeId target);
+
     /** Returns what this member currently knows about itself and the group; cheap, and never blocks. */
     RaftStatus status();
 

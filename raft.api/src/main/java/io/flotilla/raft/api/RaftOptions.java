@@ -24,6 +24,9 @@ public final class RaftOptions {
     private final long requestTimeoutMillis;
     private final String logStore;
     private final String transport;
+    private final boolean preVote;
+    private final boolean checkQuorum;
+    private final int clockDriftBoundPercent;
 
     private RaftOptions(Builder b) {
         this.tickMillis = b.tickMillis;
@@ -37,6 +40,9 @@ public final class RaftOptions {
         this.requestTimeoutMillis = b.requestTimeoutMillis;
         this.logStore = b.logStore;
         this.transport = b.transport;
+        this.preVote = b.preVote;
+        this.checkQuorum = b.checkQuorum;
+        this.clockDriftBoundPercent = b.clockDriftBoundPercent;
     }
 
     /** Returns a builder holding the defaults. */
@@ -109,6 +115,39 @@ public final class RaftOptions {
         return transport;
     }
 
+    /**
+     * Returns whether a member asks for pre-votes before raising its term (thesis §9.6), so that a member rejoining
+     * after a partition cannot depose a healthy leader (default true).
+     */
+    public boolean preVote() {
+        return preVote;
+    }
+
+    /**
+     * Returns whether a leader steps down when it has not heard from a majority for an election timeout (thesis §6.2),
+     * and followers ignore vote requests while they hear from a leader (§4.2.3). Required by lease reads (default true).
+     */
+    public boolean checkQuorum() {
+        return checkQuorum;
+    }
+
+    /**
+     * Returns the largest difference in clock <em>rate</em> between members that lease reads assume, in percent
+     * (default 10). A leader's lease lasts the shortest election timeout minus this share of it, counted from when the
+     * confirming heartbeats were sent; if clocks drift more than this, lease reads may be stale.
+     */
+    public int clockDriftBoundPercent() {
+        return clockDriftBoundPercent;
+    }
+
+    /**
+     * Returns the lease length in ticks: the shortest election timeout shortened by the clock-drift bound, and by one
+     * more tick because the engine reads its clock only once per tick.
+     */
+    public int leaseTicks() {
+        return (int) Math.max(0, (long) electionTimeoutMinTicks() * (100 - clockDriftBoundPercent) / 100 - 1);
+    }
+
     /** Returns the election timeout range in ticks, lower bound (rounded up so it is never shorter than asked). */
     public int electionTimeoutMinTicks() {
         return ticks(electionTimeoutMinMillis);
@@ -128,13 +167,15 @@ public final class RaftOptions {
         return (int) Math.max(1, (millis + tickMillis - 1) / tickMillis);
     }
 
+    /** Lists every value, for logs. */
     @Override
     public String toString() {
         return "RaftOptions{tick=" + tickMillis + "ms, election=" + electionTimeoutMinMillis + "-"
                 + electionTimeoutMaxMillis + "ms, heartbeat=" + heartbeatIntervalMillis + "ms, maxEntries="
                 + maxEntriesPerMessage + ", maxBytes=" + maxBytesPerMessage + ", inflight=" + maxInflightAppends
                 + ", pending=" + maxPendingRequests + ", timeout=" + requestTimeoutMillis + "ms, logStore="
-                + logStore + ", transport=" + transport + "}";
+                + logStore + ", transport=" + transport + ", preVote=" + preVote + ", checkQuorum=" + checkQuorum
+                + ", clockDrift=" + clockDriftBoundPercent + "%}";
     }
 
     /** Collects option values; {@link #build()} validates them together. */
@@ -150,6 +191,9 @@ public final class RaftOptions {
         private long requestTimeoutMillis = 5_000;
         private String logStore = "rocksdb";
         private String transport = "grpc";
+        private boolean preVote = true;
+        private boolean checkQuorum = true;
+        private int clockDriftBoundPercent = 10;
 
         private Builder() {
         }
@@ -166,6 +210,9 @@ public final class RaftOptions {
             requestTimeoutMillis = o.requestTimeoutMillis;
             logStore = o.logStore;
             transport = o.transport;
+            preVote = o.preVote;
+            checkQuorum = o.checkQuorum;
+            clockDriftBoundPercent = o.clockDriftBoundPercent;
         }
 
         /**
@@ -281,6 +328,39 @@ public final class RaftOptions {
         }
 
         /**
+         * Turns pre-vote on or off.
+         *
+         * @param enabled true to ask for pre-votes before an election
+         * @return this builder
+         */
+        public Builder preVote(boolean enabled) {
+            this.preVote = enabled;
+            return this;
+        }
+
+        /**
+         * Turns check-quorum (and leader stickiness) on or off.
+         *
+         * @param enabled true to let leaders step down without a quorum
+         * @return this builder
+         */
+        public Builder checkQuorum(boolean enabled) {
+            this.checkQuorum = enabled;
+            return this;
+        }
+
+        /**
+         * Sets the clock-rate drift bound that lease reads assume.
+         *
+         * @param percent 0 to 50
+         * @return this builder
+         */
+        public Builder clockDriftBoundPercent(int percent) {
+            this.clockDriftBoundPercent = percent;
+            return this;
+        }
+
+        /**
          * Validates all values and returns the options.
          *
          * @return the options
@@ -310,6 +390,9 @@ public final class RaftOptions {
                 problems.add("tickMillis (" + tickMillis + ") must not exceed heartbeatIntervalMillis ("
                         + heartbeatIntervalMillis + ")");
             }
+            if (clockDriftBoundPercent < 0 || clockDriftBoundPercent > 50) {
+                problems.add("clockDriftBoundPercent must be from 0 to 50, got " + clockDriftBoundPercent);
+            }
             if (logStore == null || logStore.isBlank()) {
                 problems.add("logStore must name a log store provider");
             }
@@ -329,11 +412,13 @@ public final class RaftOptions {
         }
     }
 
+    /** Options are equal when every value is. */
     @Override
     public boolean equals(Object o) {
         return o instanceof RaftOptions r && toString().equals(r.toString());
     }
 
+    /** Hashes every value. */
     @Override
     public int hashCode() {
         return Objects.hash(toString());

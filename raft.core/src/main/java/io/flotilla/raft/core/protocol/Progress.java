@@ -29,6 +29,8 @@ final class Progress {
     boolean recentlyActive;
     /** The highest heartbeat round the follower has answered in this term (confirms leadership for reads). */
     long ackedReadRound;
+    /** The tick at which that round was started: the follower heard from us no earlier (lease reads). */
+    long ackedRoundStartTick = Long.MIN_VALUE / 2;
     /** Last index of each AppendEntries in flight, oldest first. */
     private final ArrayDeque<Long> inflight = new ArrayDeque<>();
 

@@ -9,10 +9,13 @@ import io.flotilla.raft.api.RaftRole;
 import io.flotilla.raft.api.message.AppendEntriesRequest;
 import io.flotilla.raft.api.message.AppendEntriesResponse;
 import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.api.message.ReadIndexRequest;
+import io.flotilla.raft.api.message.ReadIndexResponse;
 import io.flotilla.raft.api.message.RequestVoteRequest;
 import io.flotilla.raft.api.message.RequestVoteResponse;
-import java.util.ArrayDeque;
+import io.flotilla.raft.api.message.TimeoutNowRequest;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,6 +65,23 @@ public final class RaftProtocol {
     private final Map<NodeId, Progress> progress = new TreeMap<>();
 
     private final ReadIndexQueue reads = new ReadIndexQueue();
+    /** Ticks since this protocol instance started: the only clock it knows. */
+    private long now;
+    /** When each recent heartbeat round started, for leases; bounded, old rounds are useless for a lease anyway. */
+    private final Map<Long, Long> roundStartTick = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+            return size() > 1024;
+        }
+    };
+    /** Acknowledgements of rounds before this one do not count toward a lease (set when a transfer may elect another). */
+    private long leaseMinRound;
+    private NodeId transferTarget;
+    private int transferElapsed;
+    /** Reads this follower forwarded, by request id, with the leader asked (thesis §6.4 follower reads). */
+    private final Map<Long, NodeId> forwardedReads = new TreeMap<>();
+    private final List<Ready.ReadReady> readsReady = new ArrayList<>();
+    private final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
 
     private final List<RaftMessage> sendNow = new ArrayList<>();
     private final List<RaftMessage> sendAfterPersist = new ArrayList<>();
@@ -94,15 +114,35 @@ public final class RaftProtocol {
 
     // ---------------------------------------------------------------------------------------------------- inputs
 
+    /**
+     * Advances the clock by {@code ticks} at once, after the runtime was stalled (GC pause, slow disk). Time must not
+     * be lost: a leader that undercounts it would trust an expired lease. Timers fire as if ticked one by one, up to
+     * the point where every timer has fired; beyond it only the clock moves.
+     *
+     * @param ticks how many ticks passed, 0 or more
+     */
+    public void tick(long ticks) {
+        long stepwise = Math.min(ticks, options.electionTimeoutMaxTicks() + options.heartbeatTicks() + 1L);
+        for (long i = 0; i < stepwise; i++) {
+            tick();
+        }
+        now += ticks - stepwise;
+    }
+
     /** Advances the protocol's clock by one tick: drives election timeouts and heartbeats. */
     public void tick() {
+        now++;
         if (role == RaftRole.LEADER) {
             tickLeader();
             return;
         }
         electionElapsed++;
         if (electionElapsed >= randomizedElectionTimeout && config.isVoter(self)) {
-            campaign();
+            if (options.preVote()) {
+                becomePreCandidate();
+            } else {
+                campaign(false);
+            }
         }
     }
 
@@ -113,9 +153,20 @@ public final class RaftProtocol {
      */
     public void step(RaftMessage m) {
         if (m.term() > term) {
-            // Raft §5.1: a higher term means this member is out of date; adopt the term and follow.
-            NodeId knownLeader = m instanceof AppendEntriesRequest ? m.from() : null;
-            becomeFollower(m.term(), knownLeader);
+            if (m instanceof RequestVoteRequest req && !req.transfer() && inLease()) {
+                // Thesis §4.2.3: while we hear from a leader, a vote request (or pre-vote) must not disturb us —
+                // not even raise our term. This is what keeps removed or partitioned members from deposing it.
+                return;
+            }
+            if (m instanceof RequestVoteRequest req && req.preVote()) {
+                handlePreVote(req); // a pre-vote changes no one's term
+                return;
+            }
+            boolean grantedPreVote = m instanceof RequestVoteResponse resp && resp.preVote() && resp.granted();
+            if (!grantedPreVote) {
+                // Raft §5.1: a higher term means this member is out of date; adopt the term and follow.
+                becomeFollower(m.term(), sentByLeader(m) ? m.from() : null);
+            }
         } else if (m.term() < term) {
             rejectStale(m);
             return;
@@ -125,11 +176,21 @@ public final class RaftProtocol {
         } else if (m instanceof AppendEntriesResponse resp) {
             handleAppendEntriesResponse(resp);
         } else if (m instanceof RequestVoteRequest req) {
-            handleRequestVote(req);
+            if (req.preVote()) {
+                handlePreVote(req);
+            } else {
+                handleRequestVote(req);
+            }
         } else if (m instanceof RequestVoteResponse resp) {
             handleRequestVoteResponse(resp);
+        } else if (m instanceof TimeoutNowRequest req) {
+            handleTimeoutNow(req);
+        } else if (m instanceof ReadIndexRequest req) {
+            handleReadIndexRequest(req);
+        } else if (m instanceof ReadIndexResponse resp) {
+            handleReadIndexResponse(resp);
         }
-        // Snapshot transfer, leadership transfer and follower reads arrive with the complete engine.
+        // InstallSnapshot arrives with snapshot support.
     }
 
     /**
@@ -141,6 +202,10 @@ public final class RaftProtocol {
     public ProposalResult propose(byte[] command) {
         if (role != RaftRole.LEADER) {
             return ProposalResult.notLeader(leader);
+        }
+        if (transferTarget != null) {
+            // Thesis §3.10: stop accepting proposals so the target can catch up; point clients at it.
+            return ProposalResult.notLeader(transferTarget);
         }
         long index = log.lastIndex() + 1;
         log.append(List.of(LogEntry.command(index, term, command)));
@@ -157,14 +222,56 @@ public final class RaftProtocol {
      * @param requestId the caller's id for the read, echoed in the answer
      */
     public void readIndex(long requestId) {
-        if (role != RaftRole.LEADER) {
-            reads.fail(requestId, leader);
-            return;
+        if (role == RaftRole.LEADER) {
+            // Thesis §6.4 step 1: the commit index is only known to be current once the leader has committed an
+            // entry of its own term; until then, the read is parked.
+            reads.add(null, requestId, commitIndex, committedInCurrentTerm());
+            confirmReads();
+        } else if (leader != null) {
+            forwardedReads.put(requestId, leader);
+            sendNow.add(new ReadIndexRequest(self, leader, term, requestId));
+        } else {
+            readsFailed.add(new Ready.ReadFailed(requestId, null));
         }
-        // Thesis §6.4 step 1: the commit index is only known to be current once the leader has committed an entry of
-        // its own term; until then, park the read.
-        reads.add(requestId, commitIndex, committedInCurrentTerm());
-        confirmReads();
+    }
+
+    /**
+     * Asks for a read served under the leader's lease (thesis §6.4.1): answered at once, with no round trip, if this
+     * member leads and a majority acknowledged heartbeats it started less than {@link RaftOptions#leaseTicks()} ago;
+     * otherwise handled as {@link #readIndex(long)}. Safe only while clock rates differ by less than
+     * {@link RaftOptions#clockDriftBoundPercent()}.
+     *
+     * @param requestId the caller's id for the read
+     */
+    public void leaseRead(long requestId) {
+        if (leaseHolds()) {
+            readsReady.add(new Ready.ReadReady(requestId, commitIndex));
+        } else {
+            readIndex(requestId);
+        }
+    }
+
+    /**
+     * Starts handing leadership to {@code target} (thesis §3.10). Proposals are refused until the transfer ends; the
+     * target gets TimeoutNow as soon as its log matches ours; the transfer is abandoned after an election timeout.
+     *
+     * @param target a voter
+     * @return false if this member is not the leader
+     * @throws IllegalArgumentException if the target is not a voter
+     */
+    public boolean transferLeadership(NodeId target) {
+        if (role != RaftRole.LEADER) {
+            return false;
+        }
+        if (!config.isVoter(target)) {
+            throw new IllegalArgumentException(target + " is not a voter of " + config);
+        }
+        if (!target.equals(self)) {
+            transferTarget = target;
+            transferElapsed = 0;
+            maybeSendTimeoutNow();
+        }
+        return true;
     }
 
     /**
@@ -197,11 +304,7 @@ public final class RaftProtocol {
      */
     public Ready ready() {
         if (role == RaftRole.LEADER) {
-            if (reads.takeBroadcastRequest()) {
-                broadcastAppends(true);
-            } else {
-                broadcastAppends(false);
-            }
+            broadcastAppends(reads.broadcastRequested());
         }
         PersistentState state = null;
         if (stateDirty) {
@@ -209,7 +312,7 @@ public final class RaftProtocol {
             stateDirty = false;
         }
         Ready ready = new Ready(state, log.takeUnhanded(), drain(sendNow), drain(sendAfterPersist),
-                takeCommitted(), reads.takeReady(), reads.takeFailed());
+                takeCommitted(), drain(readsReady), drain(readsFailed));
         return ready;
     }
 
@@ -223,12 +326,33 @@ public final class RaftProtocol {
         randomizedElectionTimeout = min + random.nextInt(max - min + 1);
     }
 
-    private void campaign() {
+    /** Thesis §9.6: ask whether we could win before raising our term, so a returning member cannot disrupt. */
+    private void becomePreCandidate() {
+        role = RaftRole.PRE_CANDIDATE;
+        leader = null;
+        failForwardedReads();
+        votesGranted.clear();
+        votesGranted.add(self);
+        resetElectionTimer();
+        if (Quorum.isMajority(config, votesGranted::contains)) {
+            campaign(false);
+            return;
+        }
+        for (NodeId voter : config.members()) {
+            if (!voter.equals(self) && config.isVoter(voter)) {
+                // Nothing to persist: a pre-vote changes no state.
+                sendNow.add(new RequestVoteRequest(self, voter, term + 1, log.lastIndex(), log.lastTerm(), true, false));
+            }
+        }
+    }
+
+    private void campaign(boolean transfer) {
         term++;
         votedFor = self;
         stateDirty = true;
         role = RaftRole.CANDIDATE;
         leader = null;
+        failForwardedReads();
         votesGranted.clear();
         votesGranted.add(self);
         resetElectionTimer();
@@ -240,17 +364,25 @@ public final class RaftProtocol {
             if (!voter.equals(self) && config.isVoter(voter)) {
                 // After persist: the candidate's own vote must be durable before it asks (Figure 2).
                 sendAfterPersist.add(new RequestVoteRequest(self, voter, term, log.lastIndex(), log.lastTerm(),
-                        false, false));
+                        false, transfer));
             }
         }
     }
 
+    private boolean logIsUpToDate(RequestVoteRequest req) {
+        // Raft §5.4.1 election restriction: only a candidate whose log is at least as up to date as ours.
+        return req.lastLogTerm() > log.lastTerm()
+                || (req.lastLogTerm() == log.lastTerm() && req.lastLogIndex() >= log.lastIndex());
+    }
+
+    private void handlePreVote(RequestVoteRequest req) {
+        boolean grant = req.term() > term && logIsUpToDate(req) && !inLease();
+        sendNow.add(new RequestVoteResponse(self, req.from(), grant ? req.term() : term, grant, true));
+    }
+
     private void handleRequestVote(RequestVoteRequest req) {
         boolean canVote = votedFor == null || votedFor.equals(req.from());
-        // Raft §5.4.1 election restriction: only a candidate whose log is at least as up to date as ours.
-        boolean upToDate = req.lastLogTerm() > log.lastTerm()
-                || (req.lastLogTerm() == log.lastTerm() && req.lastLogIndex() >= log.lastIndex());
-        boolean grant = canVote && upToDate && role != RaftRole.LEADER;
+        boolean grant = canVote && logIsUpToDate(req) && role != RaftRole.LEADER;
         if (grant) {
             votedFor = req.from();
             stateDirty = true;
@@ -260,12 +392,26 @@ public final class RaftProtocol {
     }
 
     private void handleRequestVoteResponse(RequestVoteResponse resp) {
-        if (role != RaftRole.CANDIDATE || resp.preVote() || !resp.granted()) {
+        if (!resp.granted()) {
             return;
         }
-        votesGranted.add(resp.from());
-        if (Quorum.isMajority(config, votesGranted::contains)) {
-            becomeLeader();
+        if (resp.preVote() && role == RaftRole.PRE_CANDIDATE && resp.term() == term + 1) {
+            votesGranted.add(resp.from());
+            if (Quorum.isMajority(config, votesGranted::contains)) {
+                campaign(false);
+            }
+        } else if (!resp.preVote() && role == RaftRole.CANDIDATE && resp.term() == term) {
+            votesGranted.add(resp.from());
+            if (Quorum.isMajority(config, votesGranted::contains)) {
+                becomeLeader();
+            }
+        }
+    }
+
+    private void handleTimeoutNow(TimeoutNowRequest req) {
+        // Thesis §3.10: the leader chose us and our log matches its own; start an election now, skipping pre-vote.
+        if (role != RaftRole.LEADER && config.isVoter(self)) {
+            campaign(true);
         }
     }
 
@@ -275,13 +421,15 @@ public final class RaftProtocol {
             term = newTerm;
             votedFor = null;
             stateDirty = true;
+            failForwardedReads();
         }
         role = RaftRole.FOLLOWER;
         leader = newLeader;
         progress.clear();
+        transferTarget = null;
         resetElectionTimer();
         if (wasLeader) {
-            reads.failAll(newLeader);
+            reads.failAll(p -> failRead(p, newLeader));
         }
     }
 
@@ -289,6 +437,7 @@ public final class RaftProtocol {
         role = RaftRole.LEADER;
         leader = self;
         heartbeatElapsed = 0;
+        electionElapsed = 0;
         progress.clear();
         long next = log.lastIndex() + 1;
         for (NodeId member : config.members()) {
@@ -296,7 +445,8 @@ public final class RaftProtocol {
                 progress.put(member, new Progress(next));
             }
         }
-        reads.reset();
+        transferTarget = null;
+        leaseMinRound = 0;
         // Raft §8: a new leader commits a no-op of its term, which also commits every earlier entry (§5.4.2).
         log.append(List.of(LogEntry.noOp(next, term)));
     }
@@ -378,11 +528,15 @@ public final class RaftProtocol {
         pr.recentlyActive = true;
         if (resp.readRound() > pr.ackedReadRound) {
             pr.ackedReadRound = resp.readRound();
+            pr.ackedRoundStartTick = roundStartTick.getOrDefault(resp.readRound(), Long.MIN_VALUE / 2);
             confirmReads();
         }
         if (resp.success()) {
             if (pr.acknowledged(resp.matchIndex())) {
                 maybeCommit();
+            }
+            if (resp.from().equals(transferTarget)) {
+                maybeSendTimeoutNow();
             }
             return;
         }
@@ -403,6 +557,18 @@ public final class RaftProtocol {
 
     private void tickLeader() {
         heartbeatElapsed++;
+        electionElapsed++;
+        if (transferTarget != null && ++transferElapsed >= options.electionTimeoutMinTicks()) {
+            transferTarget = null; // thesis §3.10: the target did not take over in time; resume leading
+        }
+        if (electionElapsed >= options.electionTimeoutMinTicks()) {
+            electionElapsed = 0;
+            if (options.checkQuorum() && !quorumRecentlyActive()) {
+                // Thesis §6.2: a leader cut off from a majority steps down, so clients stop waiting on it.
+                becomeFollower(term, null);
+                return;
+            }
+        }
         if (heartbeatElapsed < options.heartbeatTicks()) {
             return;
         }
@@ -419,9 +585,50 @@ public final class RaftProtocol {
         broadcastAppends(true);
     }
 
+    private boolean quorumRecentlyActive() {
+        boolean active = Quorum.isMajority(config,
+                id -> id.equals(self) || (progress.containsKey(id) && progress.get(id).recentlyActive));
+        progress.values().forEach(pr -> pr.recentlyActive = false);
+        return active;
+    }
+
+    /** Whether a leader is known and was heard from within the shortest election timeout (thesis §4.2.3). */
+    private boolean inLease() {
+        return options.checkQuorum() && leader != null && electionElapsed < options.electionTimeoutMinTicks();
+    }
+
+    private boolean leaseHolds() {
+        if (!options.checkQuorum() || role != RaftRole.LEADER || transferTarget != null || !committedInCurrentTerm()) {
+            return false;
+        }
+        // The latest moment by which a majority had heard from us: no other leader can exist before it plus the
+        // shortest election timeout (they ignore candidates that long), less the clock-drift margin.
+        long heardBy = Quorum.majorityValue(config, id -> id.equals(self) ? now : leaseStart(id));
+        return now < heardBy + options.leaseTicks();
+    }
+
+    private long leaseStart(NodeId id) {
+        Progress pr = progress.get(id);
+        return pr == null || pr.ackedReadRound < leaseMinRound ? Long.MIN_VALUE / 2 : pr.ackedRoundStartTick;
+    }
+
+    private void maybeSendTimeoutNow() {
+        Progress pr = progress.get(transferTarget);
+        if (pr != null && pr.matchIndex == log.lastIndex()) {
+            sendNow.add(new TimeoutNowRequest(self, transferTarget, term));
+            // The target may be elected without waiting out anyone's lease: stop trusting acknowledgements of
+            // rounds started before now.
+            leaseMinRound = reads.round() + 1;
+        }
+    }
+
     /** Sends each follower what it needs; with {@code heartbeat}, every follower gets at least an empty append. */
     private void broadcastAppends(boolean heartbeat) {
         long round = reads.round();
+        if (heartbeat) {
+            round = reads.startRound();
+            roundStartTick.put(round, now);
+        }
         for (Map.Entry<NodeId, Progress> e : progress.entrySet()) {
             sendAppends(e.getKey(), e.getValue(), heartbeat, round);
         }
@@ -487,7 +694,53 @@ public final class RaftProtocol {
 
     private void confirmReads() {
         reads.confirm(round -> Quorum.isMajority(config,
-                id -> id.equals(self) || (progress.containsKey(id) && progress.get(id).ackedReadRound >= round)));
+                id -> id.equals(self) || (progress.containsKey(id) && progress.get(id).ackedReadRound >= round)),
+                p -> {
+                    if (p.requester() == null) {
+                        readsReady.add(new Ready.ReadReady(p.requestId(), p.readIndex()));
+                    } else {
+                        sendNow.add(new ReadIndexResponse(self, p.requester(), term, p.requestId(), p.readIndex(),
+                                true));
+                    }
+                });
+    }
+
+    private void failRead(ReadIndexQueue.Pending p, NodeId newLeader) {
+        if (p.requester() == null) {
+            readsFailed.add(new Ready.ReadFailed(p.requestId(), newLeader));
+        } else {
+            sendNow.add(new ReadIndexResponse(self, p.requester(), term, p.requestId(), 0, false));
+        }
+    }
+
+    private void handleReadIndexRequest(ReadIndexRequest req) {
+        if (role != RaftRole.LEADER) {
+            sendNow.add(new ReadIndexResponse(self, req.from(), term, req.requestId(), 0, false));
+            return;
+        }
+        reads.add(req.from(), req.requestId(), commitIndex, committedInCurrentTerm());
+        confirmReads();
+    }
+
+    private void handleReadIndexResponse(ReadIndexResponse resp) {
+        if (forwardedReads.remove(resp.requestId()) == null) {
+            return;
+        }
+        if (resp.success()) {
+            readsReady.add(new Ready.ReadReady(resp.requestId(), resp.readIndex()));
+        } else {
+            readsFailed.add(new Ready.ReadFailed(resp.requestId(), leader));
+        }
+    }
+
+    private void failForwardedReads() {
+        forwardedReads.keySet().forEach(id -> readsFailed.add(new Ready.ReadFailed(id, null)));
+        forwardedReads.clear();
+    }
+
+    private static boolean sentByLeader(RaftMessage m) {
+        return m instanceof AppendEntriesRequest || m instanceof TimeoutNowRequest
+                || m instanceof io.flotilla.raft.api.message.InstallSnapshotRequest;
     }
 
     private void rejectStale(RaftMessage m) {
@@ -497,6 +750,8 @@ public final class RaftProtocol {
                     0, 0, req.readRound()));
         } else if (m instanceof RequestVoteRequest req) {
             sendAfterPersist.add(new RequestVoteResponse(self, req.from(), term, false, req.preVote()));
+        } else if (m instanceof ReadIndexRequest req) {
+            sendNow.add(new ReadIndexResponse(self, req.from(), term, req.requestId(), 0, false));
         }
     }
 
@@ -585,6 +840,16 @@ public final class RaftProtocol {
     /** Returns how many times entries have been discarded from this member's log (a leader must never do it). */
     public long truncations() {
         return log.truncations();
+    }
+
+    /** Returns the member leadership is being handed to, or null. */
+    public NodeId transferTarget() {
+        return transferTarget;
+    }
+
+    /** Returns whether a lease read would be answered without a round trip right now. */
+    public boolean holdsLease() {
+        return leaseHolds();
     }
 
     /** Returns the configuration in use. */

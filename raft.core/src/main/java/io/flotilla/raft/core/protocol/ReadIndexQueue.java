@@ -2,12 +2,12 @@ package io.flotilla.raft.core.protocol;
 
 import io.flotilla.raft.api.NodeId;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 
 /**
- * A leader's linearizable reads waiting for confirmation (Raft thesis §6.4, ReadIndex).
+ * A leader's linearizable reads waiting for confirmation (Raft thesis §6.4, ReadIndex), its own and those forwarded by
+ * followers.
  *
  * <p>A read records the commit index at its arrival, then waits for a heartbeat round that <em>started after it
  * arrived</em> to be answered by a majority: that proves no other leader had been elected when the read arrived, so
@@ -16,89 +16,72 @@ import java.util.function.LongPredicate;
  */
 final class ReadIndexQueue {
 
-    private record Pending(long requestId, long readIndex, long round) {
+    /**
+     * One read.
+     *
+     * @param requester the follower that forwarded it, or null for a read made on the leader itself
+     * @param requestId the id the requester gave it
+     * @param readIndex the commit index when it arrived (set when the leader has committed in its term)
+     * @param round     the heartbeat round that must be acknowledged by a majority
+     */
+    record Pending(NodeId requester, long requestId, long readIndex, long round) {
+    }
+
+    private record Parked(NodeId requester, long requestId) {
     }
 
     private long round;
     private boolean broadcastRequested;
     private final ArrayDeque<Pending> confirming = new ArrayDeque<>();
     /** Reads that arrived before the leader committed an entry of its term (thesis §6.4 step 1). */
-    private final ArrayDeque<Long> awaitingCommit = new ArrayDeque<>();
-    private final List<Ready.ReadReady> ready = new ArrayList<>();
-    private final List<Ready.ReadFailed> failed = new ArrayList<>();
+    private final ArrayDeque<Parked> awaitingCommit = new ArrayDeque<>();
 
     long round() {
         return round;
     }
 
-    void add(long requestId, long commitIndex, boolean committedInTerm) {
+    void add(NodeId requester, long requestId, long commitIndex, boolean committedInTerm) {
         if (committedInTerm) {
-            confirming.addLast(new Pending(requestId, commitIndex, round + 1));
+            confirming.addLast(new Pending(requester, requestId, commitIndex, round + 1));
             broadcastRequested = true;
         } else {
-            awaitingCommit.addLast(requestId);
+            awaitingCommit.addLast(new Parked(requester, requestId));
         }
     }
 
     /** The leader has committed its first entry of the term: parked reads may now take the commit index. */
     void leaderCommittedInTerm(long commitIndex) {
         while (!awaitingCommit.isEmpty()) {
-            confirming.addLast(new Pending(awaitingCommit.removeFirst(), commitIndex, round + 1));
+            Parked p = awaitingCommit.removeFirst();
+            confirming.addLast(new Pending(p.requester(), p.requestId(), commitIndex, round + 1));
             broadcastRequested = true;
         }
     }
 
-    /** Starts a new round if reads are waiting for one; returns whether the leader must broadcast it now. */
-    boolean takeBroadcastRequest() {
-        if (!broadcastRequested) {
-            return false;
-        }
+    /** Returns whether reads are waiting for a round that has not been started yet. */
+    boolean broadcastRequested() {
+        return broadcastRequested;
+    }
+
+    /** Starts the next heartbeat round and returns its number; the caller broadcasts it. */
+    long startRound() {
         broadcastRequested = false;
-        round++;
-        return true;
+        return ++round;
     }
 
     /** Releases, in order, every read whose round a majority has answered. */
-    void confirm(LongPredicate roundAckedByMajority) {
+    void confirm(LongPredicate roundAckedByMajority, Consumer<Pending> onConfirmed) {
         while (!confirming.isEmpty() && roundAckedByMajority.test(confirming.peekFirst().round())) {
-            Pending p = confirming.removeFirst();
-            ready.add(new Ready.ReadReady(p.requestId(), p.readIndex()));
+            onConfirmed.accept(confirming.removeFirst());
         }
-    }
-
-    void fail(long requestId, NodeId leader) {
-        failed.add(new Ready.ReadFailed(requestId, leader));
     }
 
     /** Leadership is lost: no waiting read can be confirmed any more. */
-    void failAll(NodeId newLeader) {
-        confirming.forEach(p -> fail(p.requestId(), newLeader));
-        awaitingCommit.forEach(id -> fail(id, newLeader));
+    void failAll(Consumer<Pending> onFailed) {
+        confirming.forEach(onFailed);
+        awaitingCommit.forEach(p -> onFailed.accept(new Pending(p.requester(), p.requestId(), 0, 0)));
         confirming.clear();
         awaitingCommit.clear();
         broadcastRequested = false;
-    }
-
-    void reset() {
-        confirming.clear();
-        awaitingCommit.clear();
-        broadcastRequested = false;
-    }
-
-    List<Ready.ReadReady> takeReady() {
-        return take(ready);
-    }
-
-    List<Ready.ReadFailed> takeFailed() {
-        return take(failed);
-    }
-
-    private static <T> List<T> take(List<T> list) {
-        if (list.isEmpty()) {
-            return List.of();
-        }
-        List<T> copy = List.copyOf(list);
-        list.clear();
-        return copy;
     }
 }

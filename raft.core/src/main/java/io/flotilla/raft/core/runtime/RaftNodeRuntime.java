@@ -9,6 +9,8 @@ import io.flotilla.raft.api.OverloadedException;
 import io.flotilla.raft.api.RaftNode;
 import io.flotilla.raft.api.RaftOptions;
 import io.flotilla.raft.api.RaftStatus;
+import io.flotilla.raft.api.RaftTimeoutException;
+import io.flotilla.raft.api.ReadConsistency;
 import io.flotilla.raft.api.StateMachine;
 import io.flotilla.raft.api.message.RaftMessage;
 import io.flotilla.raft.api.spi.LogStore;
@@ -16,6 +18,7 @@ import io.flotilla.raft.api.spi.Transport;
 import io.flotilla.raft.core.protocol.ProposalResult;
 import io.flotilla.raft.core.protocol.RaftProtocol;
 import io.flotilla.raft.core.protocol.Ready;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +48,7 @@ public final class RaftNodeRuntime implements RaftNode {
     /** Events handled per loop iteration at most, so ticks and writes are not starved by a flood. */
     private static final int MAX_EVENTS_PER_ITERATION = 8_192;
 
-    private sealed interface Event permits Inbound, Propose, Read, Wake {
+    private sealed interface Event permits Inbound, Propose, Read, Transfer, Wake {
     }
 
     private record Inbound(RaftMessage message) implements Event {
@@ -54,7 +57,13 @@ public final class RaftNodeRuntime implements RaftNode {
     private record Propose(byte[] command, CompletableFuture<byte[]> future) implements Event {
     }
 
-    private record Read(ReadRequest request) implements Event {
+    private record Read(ReadRequest request, boolean lease) implements Event {
+    }
+
+    private record Transfer(NodeId target, CompletableFuture<Void> future) implements Event {
+    }
+
+    private record PendingTransfer(NodeId target, CompletableFuture<Void> future, long deadlineNanos) {
     }
 
     private record Wake() implements Event {
@@ -74,6 +83,7 @@ public final class RaftNodeRuntime implements RaftNode {
     private final AtomicInteger queuedMessages = new AtomicInteger();
     private final Deadlines deadlines;
     private final Map<Long, ReadRequest> reads = new HashMap<>();
+    private final List<PendingTransfer> transfers = new ArrayList<>();
     private final Thread loopThread;
     private final Thread applyThread;
     private long nextReadId;
@@ -137,15 +147,36 @@ public final class RaftNodeRuntime implements RaftNode {
     @Override
     public CompletableFuture<Long> readBarrier() {
         ReadRequest request = ReadRequest.forBarrier();
-        submit(new Read(request), request.barrier());
+        submit(new Read(request, false), request.barrier());
         return request.barrier();
     }
 
     @Override
     public CompletableFuture<byte[]> query(byte[] query) {
+        return query(query, ReadConsistency.LINEARIZABLE);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> query(byte[] query, ReadConsistency consistency) {
         ReadRequest request = ReadRequest.forQuery(query.clone());
-        submit(new Read(request), request.answer());
+        if (consistency == ReadConsistency.STALE) {
+            // No coordination: answered by the apply thread from whatever it has applied.
+            if (running) {
+                applier.read(0, request);
+            } else {
+                request.fail(new NodeClosedException(self + " is closed"));
+            }
+            return request.answer();
+        }
+        submit(new Read(request, consistency == ReadConsistency.LEASE), request.answer());
         return request.answer();
+    }
+
+    @Override
+    public CompletableFuture<Void> transferLeadership(NodeId target) {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        submit(new Transfer(target, future), future);
+        return future;
     }
 
     @Override
@@ -169,6 +200,7 @@ public final class RaftNodeRuntime implements RaftNode {
             failEvent(e, closed);
         }
         reads.values().forEach(r -> r.fail(closed));
+        transfers.forEach(t -> t.future().completeExceptionally(closed));
         store.close();
     }
 
@@ -205,20 +237,23 @@ public final class RaftNodeRuntime implements RaftNode {
             while (running) {
                 long wait = nextTick - nanoClock.getAsLong();
                 Event first = wait > 0 ? events.poll(wait, TimeUnit.NANOSECONDS) : events.poll();
+                // Time first: after a stall, requests must not be judged by a clock that has not caught up (a lease
+                // read would otherwise be served on a lease that has in fact expired).
+                long now = nanoClock.getAsLong();
+                if (now - nextTick >= 0) {
+                    long ticks = (now - nextTick) / tickNanos + 1;
+                    protocol.tick(ticks);
+                    nextTick += ticks * tickNanos;
+                }
                 int handled = 0;
                 for (Event e = first; e != null && handled < MAX_EVENTS_PER_ITERATION; e = events.poll()) {
                     handle(e);
                     handled++;
                 }
-                long now = nanoClock.getAsLong();
-                if (now - nextTick >= 0) {
-                    protocol.tick();
-                    // After a long stall (GC, slow disk) tick once and resynchronise rather than fire a burst of ticks.
-                    nextTick = Math.max(nextTick + tickNanos, now);
-                }
                 deadlines.expire(now);
                 protocol.applied(applier.appliedIndex());
                 processReady();
+                settleTransfers(now);
                 publishStatus();
             }
         } catch (InterruptedException e) {
@@ -253,8 +288,48 @@ public final class RaftNodeRuntime implements RaftNode {
             long id = nextReadId++;
             reads.put(id, r.request());
             deadlines.track(nanoClock.getAsLong(), r.request().future(), "linearizable read", () -> reads.remove(id));
-            protocol.readIndex(id);
+            if (r.lease()) {
+                protocol.leaseRead(id);
+            } else {
+                protocol.readIndex(id);
+            }
+        } else if (event instanceof Transfer t) {
+            queuedRequests.decrementAndGet();
+            startTransfer(t);
         }
+    }
+
+    private void startTransfer(Transfer t) {
+        boolean started;
+        try {
+            started = protocol.transferLeadership(t.target());
+        } catch (IllegalArgumentException e) {
+            t.future().completeExceptionally(e);
+            return;
+        }
+        if (!started) {
+            t.future().completeExceptionally(new NotLeaderException(self, protocol.leader()));
+            return;
+        }
+        // The protocol gives up after the shortest election timeout; allow the election itself on top of that.
+        long deadline = nanoClock.getAsLong()
+                + (options.electionTimeoutMinMillis() + options.electionTimeoutMaxMillis()) * 1_000_000L;
+        transfers.add(new PendingTransfer(t.target(), t.future(), deadline));
+    }
+
+    private void settleTransfers(long now) {
+        transfers.removeIf(t -> {
+            if (t.target().equals(protocol.leader())) {
+                t.future().complete(null);
+                return true;
+            }
+            if (now - t.deadlineNanos() >= 0) {
+                t.future().completeExceptionally(new RaftTimeoutException("leadership transfer to " + t.target()
+                        + " did not complete in time; the leader is " + protocol.leader()));
+                return true;
+            }
+            return false;
+        });
     }
 
     /** Carries out Ready batches in the documented order until the protocol has nothing more to say. */
@@ -300,6 +375,8 @@ public final class RaftNodeRuntime implements RaftNode {
             p.future().completeExceptionally(closed);
         } else if (e instanceof Read r) {
             r.request().fail(closed);
+        } else if (e instanceof Transfer t) {
+            t.future().completeExceptionally(closed);
         }
     }
 

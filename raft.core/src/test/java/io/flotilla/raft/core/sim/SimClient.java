@@ -6,8 +6,8 @@ import io.flotilla.raft.testkit.linearizability.KvInput;
 /** A simulated closed-loop client: one operation at a time, sent to the member it believes leads. */
 final class SimClient {
 
-    /** One operation as the client issued it. */
-    record Op(SimClient client, long seq, KvInput input, long callTime) {
+    /** One operation as the client issued it; reads say whether they use the leader lease. */
+    record Op(SimClient client, long seq, KvInput input, long callTime, boolean lease) {
     }
 
     final int id;

@@ -39,6 +39,13 @@ final class SimNode {
     int epoch;
     RaftProtocol protocol;
     SimKvStateMachine stateMachine;
+    /** How fast this member's clock runs relative to simulated time (1.0 = exact); skewed within the lease bound. */
+    double clockRate = 1.0;
+    /** Simulated time at which the current incarnation's clock started, and how many ticks it has been given. */
+    long clockOrigin;
+    long ticksGiven;
+    /** The member is frozen (a GC pause) until this time: its events wait, its clock keeps running. */
+    long pausedUntil;
     final Map<Long, WaitingWrite> writes = new HashMap<>();
     final Map<Long, SimClient.Op> readRequests = new HashMap<>();
     final List<WaitingRead> reads = new ArrayList<>();

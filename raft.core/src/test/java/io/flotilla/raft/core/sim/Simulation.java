@@ -83,6 +83,10 @@ final class Simulation {
             nodes.add(new SimNode(id));
         }
         this.configuration = ClusterConfiguration.ofVoters(ids);
+        // Clock rates within the documented drift bound (10 %): each member within ±4 %, so any two differ < 10 %.
+        for (SimNode n : nodes) {
+            n.clockRate = 0.96 + random.nextDouble() * 0.08;
+        }
         for (int c = 0; c < size; c++) {
             clients.add(new SimClient(c, nodes.get(random.nextInt(size)).id));
         }
@@ -104,12 +108,24 @@ final class Simulation {
         } catch (SafetyChecker.SafetyViolation | IllegalStateException e) {
             throw failure(e.getMessage(), e);
         }
-        return new Summary(steps, history.size(), checker.maxCommitted());
+        return new Summary(steps, history.size(), checker.maxCommitted(), leaseHits, followerReads, timeoutNows, pauses);
     }
 
-    /** What a passing run did, for the test's log. */
-    record Summary(long steps, int operations, long committed) {
+    /** What a passing run did, for the test's log and to show that every feature was exercised. */
+    record Summary(long steps, int operations, long committed, long leaseReadsWithoutRoundTrip,
+                   long followerReads, long timeoutNowDelivered, long pauses) {
+
+        Summary plus(Summary o) {
+            return new Summary(steps + o.steps, operations + o.operations, committed + o.committed,
+                    leaseReadsWithoutRoundTrip + o.leaseReadsWithoutRoundTrip, followerReads + o.followerReads,
+                    timeoutNowDelivered + o.timeoutNowDelivered, pauses + o.pauses);
+        }
     }
+
+    private long leaseHits;
+    private long followerReads;
+    private long timeoutNows;
+    private long pauses;
 
     // ------------------------------------------------------------------------------------------ event machinery
 
@@ -154,6 +170,8 @@ final class Simulation {
         n.protocol = new RaftProtocol(n.id, configuration, options, new DiskView(n.disk), n.disk.state(), 0,
                 random.split());
         n.stateMachine = new SimKvStateMachine();
+        n.clockOrigin = now;
+        n.ticksGiven = 0;
         checker.onRestart(n.id);
         trace.add(now, n.id + " starts: term " + n.disk.state().term() + ", durable log " + n.disk.lastIndex());
         scheduleTick(n, n.epoch, random.nextInt((int) TICK_MS) + 1);
@@ -176,14 +194,30 @@ final class Simulation {
     }
 
     private void scheduleTick(SimNode n, int epoch, long delay) {
-        at(delay, () -> {
-            if (n.epoch != epoch) {
-                return;
-            }
-            n.protocol.tick();
+        at(delay, () -> onNode(n, epoch, () -> {
             pump(n);
             scheduleTick(n, epoch, TICK_MS);
-        });
+        }));
+    }
+
+    /**
+     * Runs an event of member {@code n}'s current incarnation: deferred while it is paused, dropped if it crashed
+     * since. Like the real runtime, the member first catches its clock up, so nothing is judged by a stale clock.
+     */
+    private void onNode(SimNode n, int epoch, Runnable action) {
+        if (n.epoch != epoch) {
+            return;
+        }
+        if (now < n.pausedUntil) {
+            events.add(new Event(n.pausedUntil, eventSeq++, () -> onNode(n, epoch, action)));
+            return;
+        }
+        long due = (long) ((now - n.clockOrigin) * n.clockRate / TICK_MS);
+        if (due > n.ticksGiven) {
+            n.protocol.tick(due - n.ticksGiven);
+            n.ticksGiven = due;
+        }
+        action.run();
     }
 
     /** Carries out the member's Ready batches in the order {@link Ready} prescribes. */
@@ -225,10 +259,7 @@ final class Simulation {
         n.diskBusy = true;
         int epoch = n.epoch;
         long latency = 1 + random.nextInt(3) + (random.nextInt(50) == 0 ? 20 : 0) + random.nextInt(slowDiskMillis + 1);
-        at(latency, () -> {
-            if (n.epoch != epoch) {
-                return;
-            }
+        at(latency, () -> onNode(n, epoch, () -> {
             SimNode.PendingWrite w = n.diskQueue.pollFirst();
             n.disk.write(w.state(), w.entries());
             if (!w.entries().isEmpty()) {
@@ -238,7 +269,7 @@ final class Simulation {
             w.after().forEach(this::send);
             startNextWrite(n);
             pump(n);
-        });
+        }));
     }
 
     private void applyCommitted(SimNode n, List<LogEntry> committed) {
@@ -288,9 +319,14 @@ final class Simulation {
         if (!to.up || !network.canReach(m.from(), m.to())) {
             return;
         }
-        trace.add(now, "deliver", m);
-        to.protocol.step(m);
-        pump(to);
+        onNode(to, to.epoch, () -> {
+            trace.add(now, "deliver", m);
+            if (m instanceof io.flotilla.raft.api.message.TimeoutNowRequest) {
+                timeoutNows++;
+            }
+            to.protocol.step(m);
+            pump(to);
+        });
     }
 
     // ---------------------------------------------------------------------------------------------- clients
@@ -305,7 +341,8 @@ final class Simulation {
         KvInput input = kind < 4 ? KvInput.put(key, "c" + c.id + "-" + c.seq)
                 : kind < 7 ? KvInput.append(key, c.id + "." + c.seq + ";")
                 : KvInput.get(key);
-        SimClient.Op op = new SimClient.Op(c, c.seq, input, now);
+        boolean lease = input instanceof KvInput.Get && random.nextBoolean();
+        SimClient.Op op = new SimClient.Op(c, c.seq, input, now, lease);
         c.current = op;
         at(CLIENT_TIMEOUT_MS, () -> {
             if (c.current == op) {
@@ -316,7 +353,9 @@ final class Simulation {
                 at(1 + random.nextInt(20), () -> nextOp(c));
             }
         });
-        NodeId target = c.target;
+        // Reads sometimes go to any member: followers serve them through ReadIndex from the leader.
+        NodeId target = input instanceof KvInput.Get && random.nextInt(3) == 0
+                ? nodes.get(random.nextInt(nodes.size())).id : c.target;
         at(1 + random.nextInt(3), () -> arrive(op, node(target)));
     }
 
@@ -325,10 +364,25 @@ final class Simulation {
             reply(op, null, null);
             return;
         }
+        onNode(n, n.epoch, () -> handleRequest(op, n));
+    }
+
+    private void handleRequest(SimClient.Op op, SimNode n) {
         if (op.input() instanceof KvInput.Get) {
             long id = nextReadId++;
             n.readRequests.put(id, op);
-            n.protocol.readIndex(id);
+            trace.add(now, n.id + " read " + id + (op.lease() ? " (lease)" : " (read index)"), op.input());
+            if (n.protocol.role() != RaftRole.LEADER) {
+                followerReads++;
+            }
+            if (op.lease()) {
+                if (n.protocol.holdsLease()) {
+                    leaseHits++;
+                }
+                n.protocol.leaseRead(id);
+            } else {
+                n.protocol.readIndex(id);
+            }
         } else {
             ProposalResult result = n.protocol.propose(KvCommands.encode(op.input()));
             if (result.accepted()) {
@@ -370,7 +424,24 @@ final class Simulation {
     }
 
     private void injectFault() {
-        switch (random.nextInt(9)) {
+        switch (random.nextInt(11)) {
+            case 9 -> leader().ifPresent(l -> {
+                SimNode target = nodes.get(random.nextInt(nodes.size()));
+                trace.add(now, "TRANSFER leadership " + l.id + " -> " + target.id);
+                onNode(l, l.epoch, () -> {
+                    if (l.protocol.transferLeadership(target.id)) {
+                        pump(l);
+                    }
+                });
+            });
+            case 10 -> {
+                // A stop-the-world pause, longer than a lease, most often of the leader.
+                SimNode victim = random.nextBoolean() ? leader().orElse(nodes.get(0))
+                        : nodes.get(random.nextInt(nodes.size()));
+                victim.pausedUntil = Math.max(victim.pausedUntil, now + 100 + random.nextInt(1400));
+                pauses++;
+                trace.add(now, "PAUSE " + victim.id + " until " + victim.pausedUntil + " ms");
+            }
             case 0 -> crashFor(nodes.get(random.nextInt(nodes.size())));
             case 7 -> {
                 // Crash inside the fsync window, where a member has promised nothing yet: what it loses must not matter.
@@ -404,8 +475,14 @@ final class Simulation {
                 SimNode a = nodes.get(random.nextInt(nodes.size()));
                 SimNode b = nodes.get(random.nextInt(nodes.size()));
                 if (a != b) {
+                    // One direction, or one broken link between two members that both still reach the others:
+                    // the partial connectivity in which a second leader can arise beside a live one.
                     network.cut(a.id, b.id);
-                    trace.add(now, "ONE-WAY cut " + a.id + " -> " + b.id);
+                    boolean both = random.nextBoolean();
+                    if (both) {
+                        network.cut(b.id, a.id);
+                    }
+                    trace.add(now, (both ? "LINK cut " : "ONE-WAY cut ") + a.id + " -> " + b.id);
                     healPartitionLater();
                 }
             }

@@ -1,6 +1,7 @@
 package io.flotilla.raft.core.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -23,16 +24,19 @@ class SimulationTest {
             System.out.println("seed " + seed + " passed: " + s);
             return;
         }
-        int seeds = Integer.getInteger("flotilla.sim.seeds", 200);
-        long steps = 0;
-        long operations = 0;
+        int seeds = Integer.getInteger("flotilla.sim.seeds", 300);
+        Simulation.Summary total = new Simulation.Summary(0, 0, 0, 0, 0, 0, 0);
         for (long seed = 1; seed <= seeds; seed++) {
-            Simulation.Summary s = new Simulation(seed, sizeFor(seed), false).run();
-            steps += s.steps();
-            operations += s.operations();
+            total = total.plus(new Simulation(seed, sizeFor(seed), false).run());
         }
-        System.out.printf("simulation: %d seeds passed, %d steps checked, %d client operations linearizable%n",
-                seeds, steps, operations);
+        System.out.printf("simulation: %d seeds passed, %d steps checked, %d client operations linearizable;"
+                        + " exercised: %d lease reads without a round trip, %d follower reads, %d TimeoutNow,"
+                        + " %d pauses%n", seeds, total.steps(), total.operations(), total.leaseReadsWithoutRoundTrip(),
+                total.followerReads(), total.timeoutNowDelivered(), total.pauses());
+        // A run that never exercised a feature proves nothing about it.
+        assertTrue(total.leaseReadsWithoutRoundTrip() > 0, "no lease read was served from a lease");
+        assertTrue(total.followerReads() > 0, "no read was served by a follower");
+        assertTrue(total.timeoutNowDelivered() > 0, "no leadership transfer reached its target");
     }
 
     @Test
