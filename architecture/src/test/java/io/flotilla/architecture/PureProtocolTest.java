@@ -16,8 +16,8 @@ class PureProtocolTest {
 
     @ArchTest
     static final ArchRule noIo = noClasses()
-            .should().dependOnClassesThat().resideInAnyPackage("java.io..", "java.nio..", "java.net..",
-                    "java.nio.channels..", "java.nio.file..")
+            .should().dependOnClassesThat().resideInAnyPackage("java.io..", "java.net..", "java.nio.channels..",
+                    "java.nio.file..")
             .because("the protocol's effects leave it as data (Ready), the runtime performs them");
 
     @ArchTest

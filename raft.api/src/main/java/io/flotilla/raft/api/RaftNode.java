@@ -1,5 +1,6 @@
 package io.flotilla.raft.api;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -60,6 +61,20 @@ public interface RaftNode extends AutoCloseable {
      * @return completes once this member sees {@code target} lead
      */
     CompletableFuture<Void> transferLeadership(NodeId target);
+
+    /**
+     * Changes the membership (Raft §6): the voters and learners wanted, each with its peer address. Changing voters
+     * goes through a joint configuration that needs majorities of both the old and the new voters, then the leader
+     * moves to the new configuration by itself; several voters can be added and removed in one change. Learners
+     * receive the log without voting; promote one (list it among the voters) once it has caught up. One change runs
+     * at a time. A leader that removes itself steps down once the new configuration is committed.
+     *
+     * @param voters   the voters wanted and their peer addresses
+     * @param learners the learners wanted and their peer addresses
+     * @return completes with the new configuration once it is committed and applied here; fails with
+     *         {@link IllegalStateException} if another change is under way or a promoted learner lags behind
+     */
+    CompletableFuture<ClusterConfiguration> changeMembership(Map<NodeId, String> voters, Map<NodeId, String> learners);
 
     /** Returns what this member currently knows about itself and the group; cheap, and never blocks. */
     RaftStatus status();

@@ -43,7 +43,10 @@ public final class RaftProtocol {
     private final RaftOptions options;
     private final RandomGenerator random;
     private final RaftLog log;
+    private final MembershipLog membership;
+    /** The configuration in force: the latest in the log, committed or not (Raft §6). */
     private ClusterConfiguration config;
+    private boolean peersChanged;
 
     // Persistent state (Raft Figure 2), and whether it changed since the last Ready.
     private long term;
@@ -99,11 +102,37 @@ public final class RaftProtocol {
      */
     public RaftProtocol(NodeId self, ClusterConfiguration config, RaftOptions options, StableLog stable,
                         PersistentState state, long appliedIndex, RandomGenerator random) {
+        this(self, config, Map.of(), options, stable, state, appliedIndex, random);
+    }
+
+    /**
+     * Creates the protocol for a member, with the peer addresses of the initial configuration (carried in
+     * configuration entries so that every member learns them).
+     *
+     * @param self         this member
+     * @param config       the initial configuration; configuration entries in the log take precedence
+     * @param addresses    peer address of each initial member
+     * @param options      timing and batching options
+     * @param stable       the durable log, read-only
+     * @param state        the persistent state recovered from the store
+     * @param appliedIndex the index the state machine already reflects (0 for a fresh one); commit starts there
+     * @param random       source of election-timeout randomness; seed it for a reproducible run
+     */
+    public RaftProtocol(NodeId self, ClusterConfiguration config, Map<NodeId, String> addresses, RaftOptions options,
+                        StableLog stable, PersistentState state, long appliedIndex, RandomGenerator random) {
         this.self = self;
-        this.config = config;
         this.options = options;
         this.random = random;
         this.log = new RaftLog(stable);
+        this.membership = new MembershipLog(0, new MembershipCodec.Membership(config, addresses));
+        // Recover the configuration from the log: the latest configuration entry wins (Raft §6).
+        for (long i = log.firstIndex(); i <= log.lastIndex(); ) {
+            List<LogEntry> chunk = log.entries(i, log.lastIndex() + 1, 4L << 20);
+            membership.appended(chunk);
+            i += chunk.size();
+        }
+        this.config = membership.current().config();
+        this.peersChanged = true;
         this.term = state.term();
         this.votedFor = state.votedFor();
         this.commitIndex = appliedIndex;
@@ -208,10 +237,59 @@ public final class RaftProtocol {
             return ProposalResult.notLeader(transferTarget);
         }
         long index = log.lastIndex() + 1;
-        log.append(List.of(LogEntry.command(index, term, command)));
-        if (config.voters().size() == 1 && !config.isJoint()) {
-            maybeCommit();
+        appendToLog(List.of(LogEntry.command(index, term, command)));
+        maybeCommit();
+        return ProposalResult.accepted(index, term);
+    }
+
+    /**
+     * Proposes a new membership (Raft §6). A change of voters goes through a joint configuration
+     * (C<sub>old,new</sub>): decisions need majorities of both old and new voters until the leader, once the joint
+     * entry commits, appends the new configuration on its own. A change of learners only is a single step. One change
+     * at a time; a learner can be promoted only once its log has nearly caught up with the leader's.
+     *
+     * @param voters    the voters wanted, with their peer addresses
+     * @param learners  the learners wanted, with their peer addresses
+     * @return the index and term of the first configuration entry, or a refusal naming the leader
+     * @throws IllegalStateException    if a change is already under way, or a promoted learner lags behind
+     * @throws IllegalArgumentException if the configuration is invalid (no voters, a member both voter and learner)
+     */
+    public ProposalResult proposeMembership(Map<NodeId, String> voters, Map<NodeId, String> learners) {
+        if (role != RaftRole.LEADER) {
+            return ProposalResult.notLeader(leader);
         }
+        if (transferTarget != null) {
+            return ProposalResult.notLeader(transferTarget);
+        }
+        if (config.isJoint() || membership.currentIndex() > commitIndex) {
+            throw new IllegalStateException("a membership change is already in progress (configuration at index "
+                    + membership.currentIndex() + ", commit index " + commitIndex + ")");
+        }
+        ClusterConfiguration target = new ClusterConfiguration(voters.keySet(), learners.keySet(), java.util.Set.of());
+        for (NodeId learner : target.learners()) {
+            if (config.voters().contains(learner) && !target.voters().equals(config.voters())) {
+                // The joint configuration cannot hold a member as both outgoing voter and learner.
+                throw new IllegalArgumentException("voter " + learner + " cannot become a learner in the same change"
+                        + " that changes the voters; remove it first, then add it as a learner");
+            }
+        }
+        for (NodeId promoted : target.voters()) {
+            Progress pr = progress.get(promoted);
+            if (config.learners().contains(promoted) && pr != null && pr.matchIndex * 10 < log.lastIndex() * 9L) {
+                throw new IllegalStateException("learner " + promoted + " is not caught up yet (has " + pr.matchIndex
+                        + " of " + log.lastIndex() + " entries); promote it later");
+            }
+        }
+        Map<NodeId, String> addresses = new TreeMap<>(membership.current().addresses());
+        addresses.putAll(voters);
+        addresses.putAll(learners);
+        ClusterConfiguration next = target.voters().equals(config.voters())
+                ? target
+                : new ClusterConfiguration(target.voters(), target.learners(), config.voters());
+        long index = log.lastIndex() + 1;
+        appendToLog(List.of(new LogEntry(index, term, io.flotilla.raft.api.EntryKind.CONFIGURATION,
+                MembershipCodec.encode(next, addresses))));
+        maybeCommit();
         return ProposalResult.accepted(index, term);
     }
 
@@ -311,9 +389,13 @@ public final class RaftProtocol {
             state = new PersistentState(term, votedFor);
             stateDirty = false;
         }
-        Ready ready = new Ready(state, log.takeUnhanded(), drain(sendNow), drain(sendAfterPersist),
-                takeCommitted(), drain(readsReady), drain(readsFailed));
-        return ready;
+        Map<NodeId, String> peers = null;
+        if (peersChanged) {
+            peersChanged = false;
+            peers = membership.current().addresses();
+        }
+        return new Ready(state, log.takeUnhanded(), drain(sendNow), drain(sendAfterPersist),
+                takeCommitted(), drain(readsReady), drain(readsFailed), peers);
     }
 
     // -------------------------------------------------------------------------------------------------- election
@@ -448,7 +530,7 @@ public final class RaftProtocol {
         transferTarget = null;
         leaseMinRound = 0;
         // Raft §8: a new leader commits a no-op of its term, which also commits every earlier entry (§5.4.2).
-        log.append(List.of(LogEntry.noOp(next, term)));
+        appendToLog(List.of(LogEntry.noOp(next, term)));
     }
 
     // ----------------------------------------------------------------------------------------------- replication
@@ -483,6 +565,30 @@ public final class RaftProtocol {
         reply(req, true, lastNew, 0, 0);
     }
 
+    /** Appends to the log and puts any configuration it carries in force at once (Raft §6). */
+    private void appendToLog(List<LogEntry> entries) {
+        log.append(entries);
+        membership.appended(entries);
+        ClusterConfiguration now = membership.current().config();
+        if (!now.equals(config)) {
+            config = now;
+            peersChanged = true;
+            if (role == RaftRole.LEADER) {
+                syncProgress();
+            }
+        }
+    }
+
+    /** Gives every member of the configuration a progress record, and drops those of removed members. */
+    private void syncProgress() {
+        progress.keySet().removeIf(id -> !config.contains(id));
+        for (NodeId member : config.members()) {
+            if (!member.equals(self)) {
+                progress.computeIfAbsent(member, id -> new Progress(log.lastIndex() + 1));
+            }
+        }
+    }
+
     /** Raft §5.3: skip entries we already hold; at the first conflict drop our suffix and append the rest. */
     private void appendNewEntries(List<LogEntry> entries) {
         for (int i = 0; i < entries.size(); i++) {
@@ -494,7 +600,7 @@ public final class RaftProtocol {
                 throw new IllegalStateException(self + ": leader " + leader + " would overwrite committed index "
                         + e.index() + " (commit " + commitIndex + "): Leader Completeness violated");
             }
-            log.append(entries.subList(i, entries.size()));
+            appendToLog(entries.subList(i, entries.size()));
             return;
         }
     }
@@ -680,6 +786,24 @@ public final class RaftProtocol {
                 reads.leaderCommittedInTerm(commitIndex);
                 confirmReads();
             }
+            afterConfigurationCommitted();
+        }
+    }
+
+    private void afterConfigurationCommitted() {
+        if (membership.currentIndex() > commitIndex) {
+            return;
+        }
+        if (config.isJoint()) {
+            // Thesis §4.3: once C(old,new) is committed, the leader moves the cluster to C(new) by itself.
+            long index = log.lastIndex() + 1;
+            ClusterConfiguration next = new ClusterConfiguration(config.voters(), config.learners(), java.util.Set.of());
+            appendToLog(List.of(new LogEntry(index, term, io.flotilla.raft.api.EntryKind.CONFIGURATION,
+                    MembershipCodec.encode(next, membership.current().addresses()))));
+            maybeCommit();
+        } else if (!config.isVoter(self)) {
+            // Raft §6: a leader that is not part of the new configuration steps down once it is committed.
+            becomeFollower(term, null);
         }
     }
 

@@ -32,6 +32,8 @@ import java.util.List;
  * @param committed        entries to apply, in order
  * @param readsReady       reads whose read index is confirmed
  * @param readsFailed      reads that cannot be served here (not leader, or leadership lost)
+ * @param peers            when the configuration changed: every member's peer address (hand it to the transport);
+ *                         otherwise null
  */
 public record Ready(
         PersistentState state,
@@ -40,12 +42,13 @@ public record Ready(
         List<RaftMessage> sendAfterPersist,
         List<LogEntry> committed,
         List<ReadReady> readsReady,
-        List<ReadFailed> readsFailed) {
+        List<ReadFailed> readsFailed,
+        java.util.Map<io.flotilla.raft.api.NodeId, String> peers) {
 
     /** Returns whether there is nothing to do. */
     public boolean isEmpty() {
         return state == null && entriesToPersist.isEmpty() && sendNow.isEmpty() && sendAfterPersist.isEmpty()
-                && committed.isEmpty() && readsReady.isEmpty() && readsFailed.isEmpty();
+                && committed.isEmpty() && readsReady.isEmpty() && readsFailed.isEmpty() && peers == null;
     }
 
     /** Returns whether the runtime has a durable write to make. */

@@ -9,6 +9,7 @@ import io.flotilla.raft.api.StateMachine;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.LongConsumer;
@@ -44,6 +45,13 @@ final class Applier implements Runnable {
             new PriorityQueue<>((a, b) -> Long.compare(a.readIndex(), b.readIndex()));
     private final LongConsumer onApplied;
     private volatile long appliedIndex;
+    /** The membership change this member proposed and is waiting for, or null; one at a time (Raft §6). */
+    private volatile PendingMembership membershipChange;
+
+    /** A membership change waiting for its final (non-joint) configuration to be applied. */
+    record PendingMembership(long index, long term,
+                             CompletableFuture<io.flotilla.raft.api.ClusterConfiguration> future) {
+    }
 
     Applier(NodeId self, StateMachine stateMachine, long appliedIndex, LongConsumer onApplied) {
         this.self = self;
@@ -63,6 +71,14 @@ final class Applier implements Runnable {
 
     void forget(long index) {
         proposals.remove(index);
+    }
+
+    void expectMembership(PendingMembership change) {
+        PendingMembership previous = membershipChange;
+        if (previous != null) {
+            previous.future().completeExceptionally(new IllegalStateException("superseded by a later change"));
+        }
+        membershipChange = change;
     }
 
     void apply(List<LogEntry> committed) {
@@ -102,6 +118,10 @@ final class Applier implements Runnable {
             }
         }
         proposals.values().forEach(p -> p.future().completeExceptionally(closed));
+        PendingMembership change = membershipChange;
+        if (change != null) {
+            change.future().completeExceptionally(closed);
+        }
     }
 
     private void applyAll(List<LogEntry> entries) {
@@ -111,6 +131,9 @@ final class Applier implements Runnable {
             if (proposal != null && !ours) {
                 // Another leader's entry took this index: our proposal was overwritten and never committed.
                 proposal.future().completeExceptionally(new NotLeaderException(self, null));
+            }
+            if (entry.kind() == EntryKind.CONFIGURATION) {
+                settleMembership(entry);
             }
             if (entry.kind() == EntryKind.COMMAND) {
                 byte[] result;
@@ -131,6 +154,24 @@ final class Applier implements Runnable {
             appliedIndex = entry.index();
         }
         onApplied.accept(appliedIndex);
+    }
+
+    private void settleMembership(LogEntry entry) {
+        PendingMembership change = membershipChange;
+        if (change == null || entry.index() < change.index()) {
+            return;
+        }
+        if (entry.index() == change.index() && entry.term() != change.term()) {
+            membershipChange = null;
+            change.future().completeExceptionally(new NotLeaderException(self, null));
+            return;
+        }
+        io.flotilla.raft.api.ClusterConfiguration config =
+                io.flotilla.raft.core.protocol.MembershipCodec.decode(entry.payload()).config();
+        if (!config.isJoint()) {
+            membershipChange = null;
+            change.future().complete(config);
+        }
     }
 
     private void answerReads() {

@@ -51,7 +51,7 @@ public final class FlotillaEngineProvider implements RaftEngineProvider {
             store.close();
             throw e;
         }
-        return RaftNodeRuntime.start(config.self(), configuration, config.options(), store, transport, stateMachine,
-                System::nanoTime, new SplittableRandom());
+        return RaftNodeRuntime.start(config.self(), configuration, config.initialMembers(), config.options(), store,
+                transport, stateMachine, System::nanoTime, new SplittableRandom());
     }
 }

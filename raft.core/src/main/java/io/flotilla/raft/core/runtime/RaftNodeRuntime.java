@@ -48,7 +48,11 @@ public final class RaftNodeRuntime implements RaftNode {
     /** Events handled per loop iteration at most, so ticks and writes are not starved by a flood. */
     private static final int MAX_EVENTS_PER_ITERATION = 8_192;
 
-    private sealed interface Event permits Inbound, Propose, Read, Transfer, Wake {
+    private sealed interface Event permits Inbound, Propose, Read, Transfer, ChangeMembership, Wake {
+    }
+
+    private record ChangeMembership(Map<NodeId, String> voters, Map<NodeId, String> learners,
+                                    CompletableFuture<ClusterConfiguration> future) implements Event {
     }
 
     private record Inbound(RaftMessage message) implements Event {
@@ -90,9 +94,9 @@ public final class RaftNodeRuntime implements RaftNode {
     private volatile boolean running = true;
     private volatile RaftStatus status;
 
-    private RaftNodeRuntime(NodeId self, ClusterConfiguration configuration, RaftOptions options, LogStore store,
-                            Transport transport, StateMachine stateMachine, LongSupplier nanoClock,
-                            RandomGenerator random) {
+    private RaftNodeRuntime(NodeId self, ClusterConfiguration configuration, Map<NodeId, String> addresses,
+                            RaftOptions options, LogStore store, Transport transport, StateMachine stateMachine,
+                            LongSupplier nanoClock, RandomGenerator random) {
         this.self = self;
         this.options = options;
         this.store = store;
@@ -100,8 +104,8 @@ public final class RaftNodeRuntime implements RaftNode {
         this.nanoClock = nanoClock;
         this.deadlines = new Deadlines(options.requestTimeoutMillis());
         // The state machine starts empty; without snapshots it is rebuilt by re-applying the log from index 1.
-        this.protocol = new RaftProtocol(self, configuration, options, new StoreBackedLog(store), store.state(), 0,
-                random);
+        this.protocol = new RaftProtocol(self, configuration, addresses, options, new StoreBackedLog(store),
+                store.state(), 0, random);
         this.applier = new Applier(self, stateMachine, 0, applied -> events.add(WAKE));
         this.loopThread = new Thread(this::loop, "flotilla-raft-" + self);
         this.applyThread = new Thread(applier, "flotilla-apply-" + self);
@@ -124,11 +128,35 @@ public final class RaftNodeRuntime implements RaftNode {
     public static RaftNodeRuntime start(NodeId self, ClusterConfiguration configuration, RaftOptions options,
                                         LogStore store, Transport transport, StateMachine stateMachine,
                                         LongSupplier nanoClock, RandomGenerator random) {
-        RaftNodeRuntime node = new RaftNodeRuntime(self, configuration, options, store, transport, stateMachine,
-                nanoClock, random);
+        return start(self, configuration, Map.of(), options, store, transport, stateMachine, nanoClock, random);
+    }
+
+    /**
+     * Starts a member, knowing the peer addresses of the initial members (recorded in configuration entries so that
+     * members added later learn them).
+     *
+     * @param self          this member
+     * @param configuration the initial configuration (the log's latest configuration entry takes precedence)
+     * @param addresses     peer address of each initial member
+     * @param options       engine options
+     * @param store         the member's log store, open; closed by {@link #close()}
+     * @param transport     the member's transport, not yet started; closed by {@link #close()}
+     * @param stateMachine  the application state machine
+     * @param nanoClock     monotonic clock in nanoseconds (e.g. {@code System::nanoTime})
+     * @param random        randomness for election timeouts
+     * @return the running node
+     */
+    public static RaftNodeRuntime start(NodeId self, ClusterConfiguration configuration,
+                                        Map<NodeId, String> addresses, RaftOptions options, LogStore store,
+                                        Transport transport, StateMachine stateMachine, LongSupplier nanoClock,
+                                        RandomGenerator random) {
+        RaftNodeRuntime node = new RaftNodeRuntime(self, configuration, addresses, options, store, transport,
+                stateMachine, nanoClock, random);
         node.applyThread.start();
-        node.loopThread.start();
+        // The transport first: the loop's first batch may already send or update peers. Messages that arrive before
+        // the loop runs simply wait in its queue.
         transport.start(node::onMessage);
+        node.loopThread.start();
         return node;
     }
 
@@ -176,6 +204,14 @@ public final class RaftNodeRuntime implements RaftNode {
     public CompletableFuture<Void> transferLeadership(NodeId target) {
         CompletableFuture<Void> future = new CompletableFuture<>();
         submit(new Transfer(target, future), future);
+        return future;
+    }
+
+    @Override
+    public CompletableFuture<ClusterConfiguration> changeMembership(Map<NodeId, String> voters,
+                                                                   Map<NodeId, String> learners) {
+        CompletableFuture<ClusterConfiguration> future = new CompletableFuture<>();
+        submit(new ChangeMembership(Map.copyOf(voters), Map.copyOf(learners), future), future);
         return future;
     }
 
@@ -296,7 +332,26 @@ public final class RaftNodeRuntime implements RaftNode {
         } else if (event instanceof Transfer t) {
             queuedRequests.decrementAndGet();
             startTransfer(t);
+        } else if (event instanceof ChangeMembership c) {
+            queuedRequests.decrementAndGet();
+            startMembershipChange(c);
         }
+    }
+
+    private void startMembershipChange(ChangeMembership c) {
+        ProposalResult result;
+        try {
+            result = protocol.proposeMembership(c.voters(), c.learners());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            c.future().completeExceptionally(e);
+            return;
+        }
+        if (!result.accepted()) {
+            c.future().completeExceptionally(new NotLeaderException(self, result.leader()));
+            return;
+        }
+        applier.expectMembership(new Applier.PendingMembership(result.index(), result.term(), c.future()));
+        deadlines.track(nanoClock.getAsLong(), c.future(), "membership change at index " + result.index(), () -> { });
     }
 
     private void startTransfer(Transfer t) {
@@ -336,6 +391,11 @@ public final class RaftNodeRuntime implements RaftNode {
     private void processReady() {
         Ready ready = protocol.ready();
         while (!ready.isEmpty()) {
+            if (ready.peers() != null) {
+                Map<NodeId, String> peers = new HashMap<>(ready.peers());
+                peers.remove(self);
+                transport.updatePeers(peers);
+            }
             ready.sendNow().forEach(transport::send);
             if (ready.needsWrite()) {
                 store.write(ready.state(), ready.entriesToPersist());
@@ -377,6 +437,8 @@ public final class RaftNodeRuntime implements RaftNode {
             r.request().fail(closed);
         } else if (e instanceof Transfer t) {
             t.future().completeExceptionally(closed);
+        } else if (e instanceof ChangeMembership c) {
+            c.future().completeExceptionally(closed);
         }
     }
 

@@ -114,6 +114,11 @@ final class SafetyChecker {
         }
     }
 
+    /** How many configuration entries (joint and final) were committed and applied. */
+    long configurationsApplied() {
+        return appliedAt.values().stream().filter(e -> e.kind() == io.flotilla.raft.api.EntryKind.CONFIGURATION).count();
+    }
+
     long maxCommitted() {
         return maxCommitted;
     }

@@ -76,10 +76,13 @@ final class Simulation {
         this.options = RaftOptions.builder().tickMillis(TICK_MS).heartbeatIntervalMillis(50)
                 .electionTimeoutMillis(300, 600).maxEntriesPerMessage(16).maxBytesPerMessage(4096)
                 .maxInflightAppends(4).logStore("memory").transport("simulated").build();
+        // Two spare members beyond the initial voters: membership changes add and remove them (and the others).
         Set<NodeId> ids = new LinkedHashSet<>();
-        for (int i = 1; i <= size; i++) {
+        for (int i = 1; i <= size + 2; i++) {
             NodeId id = NodeId.of("n" + i);
-            ids.add(id);
+            if (i <= size) {
+                ids.add(id);
+            }
             nodes.add(new SimNode(id));
         }
         this.configuration = ClusterConfiguration.ofVoters(ids);
@@ -108,17 +111,19 @@ final class Simulation {
         } catch (SafetyChecker.SafetyViolation | IllegalStateException e) {
             throw failure(e.getMessage(), e);
         }
-        return new Summary(steps, history.size(), checker.maxCommitted(), leaseHits, followerReads, timeoutNows, pauses);
+        return new Summary(steps, history.size(), checker.maxCommitted(), leaseHits, followerReads, timeoutNows, pauses,
+                checker.configurationsApplied());
     }
 
     /** What a passing run did, for the test's log and to show that every feature was exercised. */
     record Summary(long steps, int operations, long committed, long leaseReadsWithoutRoundTrip,
-                   long followerReads, long timeoutNowDelivered, long pauses) {
+                   long followerReads, long timeoutNowDelivered, long pauses, long configurationsCommitted) {
 
         Summary plus(Summary o) {
             return new Summary(steps + o.steps, operations + o.operations, committed + o.committed,
                     leaseReadsWithoutRoundTrip + o.leaseReadsWithoutRoundTrip, followerReads + o.followerReads,
-                    timeoutNowDelivered + o.timeoutNowDelivered, pauses + o.pauses);
+                    timeoutNowDelivered + o.timeoutNowDelivered, pauses + o.pauses,
+                    configurationsCommitted + o.configurationsCommitted);
         }
     }
 
@@ -424,13 +429,18 @@ final class Simulation {
     }
 
     private void injectFault() {
-        switch (random.nextInt(11)) {
+        switch (random.nextInt(12)) {
+            case 11 -> leader().ifPresent(this::changeMembership);
             case 9 -> leader().ifPresent(l -> {
                 SimNode target = nodes.get(random.nextInt(nodes.size()));
                 trace.add(now, "TRANSFER leadership " + l.id + " -> " + target.id);
                 onNode(l, l.epoch, () -> {
-                    if (l.protocol.transferLeadership(target.id)) {
-                        pump(l);
+                    try {
+                        if (l.protocol.transferLeadership(target.id)) {
+                            pump(l);
+                        }
+                    } catch (IllegalArgumentException notAVoter) {
+                        trace.add(now, "TRANSFER refused: " + notAVoter.getMessage());
                     }
                 });
             });
@@ -508,6 +518,33 @@ final class Simulation {
                 trace.add(now, "NETWORK calm");
             }
         }
+    }
+
+    /** Proposes a random new membership: any non-empty set of voters from the pool, some others as learners. */
+    private void changeMembership(SimNode leader) {
+        java.util.Map<NodeId, String> voters = new java.util.TreeMap<>();
+        java.util.Map<NodeId, String> learners = new java.util.TreeMap<>();
+        for (SimNode n : nodes) {
+            int pick = random.nextInt(4);
+            if (pick < 2) {
+                voters.put(n.id, "sim:" + n.id);
+            } else if (pick == 2) {
+                learners.put(n.id, "sim:" + n.id);
+            }
+        }
+        if (voters.isEmpty()) {
+            voters.put(leader.id, "sim:" + leader.id);
+        }
+        trace.add(now, "MEMBERSHIP " + leader.id + " proposes voters " + voters.keySet() + " learners "
+                + learners.keySet());
+        onNode(leader, leader.epoch, () -> {
+            try {
+                leader.protocol.proposeMembership(voters, learners);
+                pump(leader);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                trace.add(now, "MEMBERSHIP refused: " + e.getMessage());
+            }
+        });
     }
 
     private java.util.Optional<SimNode> leader() {
@@ -591,7 +628,14 @@ final class Simulation {
     }
 
     private boolean appliedEverywhere(ProposalResult probe) {
+        SimNode leader = newestLeader();
+        if (leader == null) {
+            return false;
+        }
         for (SimNode n : nodes) {
+            if (!leader.protocol.configuration().contains(n.id)) {
+                continue; // not a member (any more): it need not follow the log
+            }
             if (!n.up || n.stateMachine.appliedIndex() < probe.index() || n.protocol.termAt(probe.index()) != probe.term()) {
                 return false;
             }
