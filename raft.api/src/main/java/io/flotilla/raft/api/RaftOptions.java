@@ -27,6 +27,8 @@ public final class RaftOptions {
     private final boolean preVote;
     private final boolean checkQuorum;
     private final int clockDriftBoundPercent;
+    private final long snapshotThresholdEntries;
+    private final long snapshotKeepTailEntries;
 
     private RaftOptions(Builder b) {
         this.tickMillis = b.tickMillis;
@@ -43,6 +45,8 @@ public final class RaftOptions {
         this.preVote = b.preVote;
         this.checkQuorum = b.checkQuorum;
         this.clockDriftBoundPercent = b.clockDriftBoundPercent;
+        this.snapshotThresholdEntries = b.snapshotThresholdEntries;
+        this.snapshotKeepTailEntries = b.snapshotKeepTailEntries;
     }
 
     /** Returns a builder holding the defaults. */
@@ -141,6 +145,22 @@ public final class RaftOptions {
     }
 
     /**
+     * Returns how many entries may be applied since the last snapshot before the next one is taken (default 10000);
+     * the log is then compacted behind it.
+     */
+    public long snapshotThresholdEntries() {
+        return snapshotThresholdEntries;
+    }
+
+    /**
+     * Returns how many entries before a snapshot are kept in the log when compacting (default 1000), so followers
+     * that are only a little behind catch up from the log instead of needing the whole snapshot.
+     */
+    public long snapshotKeepTailEntries() {
+        return snapshotKeepTailEntries;
+    }
+
+    /**
      * Returns the lease length in ticks: the shortest election timeout shortened by the clock-drift bound, and by one
      * more tick because the engine reads its clock only once per tick.
      */
@@ -175,7 +195,8 @@ public final class RaftOptions {
                 + maxEntriesPerMessage + ", maxBytes=" + maxBytesPerMessage + ", inflight=" + maxInflightAppends
                 + ", pending=" + maxPendingRequests + ", timeout=" + requestTimeoutMillis + "ms, logStore="
                 + logStore + ", transport=" + transport + ", preVote=" + preVote + ", checkQuorum=" + checkQuorum
-                + ", clockDrift=" + clockDriftBoundPercent + "%}";
+                + ", clockDrift=" + clockDriftBoundPercent + "%, snapshotThreshold=" + snapshotThresholdEntries
+                + ", snapshotKeepTail=" + snapshotKeepTailEntries + "}";
     }
 
     /** Collects option values; {@link #build()} validates them together. */
@@ -194,6 +215,8 @@ public final class RaftOptions {
         private boolean preVote = true;
         private boolean checkQuorum = true;
         private int clockDriftBoundPercent = 10;
+        private long snapshotThresholdEntries = 10_000;
+        private long snapshotKeepTailEntries = 1_000;
 
         private Builder() {
         }
@@ -213,6 +236,8 @@ public final class RaftOptions {
             preVote = o.preVote;
             checkQuorum = o.checkQuorum;
             clockDriftBoundPercent = o.clockDriftBoundPercent;
+            snapshotThresholdEntries = o.snapshotThresholdEntries;
+            snapshotKeepTailEntries = o.snapshotKeepTailEntries;
         }
 
         /**
@@ -361,6 +386,19 @@ public final class RaftOptions {
         }
 
         /**
+         * Sets when snapshots are taken and how much log they leave behind.
+         *
+         * @param thresholdEntries entries applied since the last snapshot that trigger the next, 1 or more
+         * @param keepTailEntries  entries kept before the snapshot index when compacting, 0 or more
+         * @return this builder
+         */
+        public Builder snapshotEntries(long thresholdEntries, long keepTailEntries) {
+            this.snapshotThresholdEntries = thresholdEntries;
+            this.snapshotKeepTailEntries = keepTailEntries;
+            return this;
+        }
+
+        /**
          * Validates all values and returns the options.
          *
          * @return the options
@@ -389,6 +427,10 @@ public final class RaftOptions {
             if (tickMillis > 0 && heartbeatIntervalMillis > 0 && tickMillis > heartbeatIntervalMillis) {
                 problems.add("tickMillis (" + tickMillis + ") must not exceed heartbeatIntervalMillis ("
                         + heartbeatIntervalMillis + ")");
+            }
+            positive(problems, "snapshotThresholdEntries", snapshotThresholdEntries);
+            if (snapshotKeepTailEntries < 0) {
+                problems.add("snapshotKeepTailEntries must be 0 or more, got " + snapshotKeepTailEntries);
             }
             if (clockDriftBoundPercent < 0 || clockDriftBoundPercent > 50) {
                 problems.add("clockDriftBoundPercent must be from 0 to 50, got " + clockDriftBoundPercent);

@@ -10,11 +10,13 @@ import java.util.ArrayDeque;
  *       time and waits for the answer (or the next heartbeat) before trying again.</li>
  *   <li>{@link Mode#REPLICATE}: the logs are known to match up to {@link #matchIndex}; the leader streams entries,
  *       keeping up to a window of unacknowledged AppendEntries in flight (pipelining).</li>
+ *   <li>{@link Mode#SNAPSHOT}: the follower needs entries the leader has compacted away; the leader sends its
+ *       snapshot one chunk at a time, each after the previous one is acknowledged (Raft §7), so memory stays bounded.</li>
  * </ul>
  */
 final class Progress {
 
-    enum Mode { PROBE, REPLICATE }
+    enum Mode { PROBE, REPLICATE, SNAPSHOT }
 
     Mode mode = Mode.PROBE;
     /** The highest index known to be replicated on the follower (Raft Figure 2 matchIndex). */
@@ -31,6 +33,9 @@ final class Progress {
     long ackedReadRound;
     /** The tick at which that round was started: the follower heard from us no earlier (lease reads). */
     long ackedRoundStartTick = Long.MIN_VALUE / 2;
+    /** In SNAPSHOT mode: the snapshot being sent (its last included index) and the next byte offset to send. */
+    long snapshotIndex;
+    long snapshotOffset;
     /** Last index of each AppendEntries in flight, oldest first. */
     private final ArrayDeque<Long> inflight = new ArrayDeque<>();
 
@@ -73,6 +78,22 @@ final class Progress {
         nextIndex = Math.max(matchIndex + 1, next);
         probeSent = false;
         inflight.clear();
+    }
+
+    void sendSnapshot(long index) {
+        mode = Mode.SNAPSHOT;
+        snapshotIndex = index;
+        snapshotOffset = 0;
+        inflight.clear();
+    }
+
+    /** The follower installed the snapshot: it matches up to its index; continue from the log. */
+    void snapshotInstalled(long index) {
+        matchIndex = Math.max(matchIndex, index);
+        nextIndex = matchIndex + 1;
+        mode = Mode.PROBE;
+        probeSent = false;
+        progressedSinceHeartbeat = true;
     }
 
     int inflightCount() {

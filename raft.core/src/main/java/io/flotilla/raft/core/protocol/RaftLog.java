@@ -123,6 +123,20 @@ final class RaftLog {
         durableIndex = Math.min(durableIndex, first - 1);
     }
 
+    /**
+     * Forgets the whole log after a snapshot was installed: the stable log has been reset to end at {@code index}
+     * (see {@link io.flotilla.raft.api.spi.LogStore#reset}), and nothing else is pending.
+     */
+    void reset(long index) {
+        if (!unstable.isEmpty() || lastIndex() > index) {
+            truncations++;
+        }
+        unstable.clear();
+        unstableOffset = index + 1;
+        unhandedFrom = index + 1;
+        durableIndex = index;
+    }
+
     /** Returns the entries that must be written next and marks them handed out. */
     List<LogEntry> takeUnhanded() {
         long last = lastIndex();

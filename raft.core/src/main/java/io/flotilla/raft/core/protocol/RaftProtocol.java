@@ -8,6 +8,8 @@ import io.flotilla.raft.api.RaftOptions;
 import io.flotilla.raft.api.RaftRole;
 import io.flotilla.raft.api.message.AppendEntriesRequest;
 import io.flotilla.raft.api.message.AppendEntriesResponse;
+import io.flotilla.raft.api.message.InstallSnapshotRequest;
+import io.flotilla.raft.api.message.InstallSnapshotResponse;
 import io.flotilla.raft.api.message.RaftMessage;
 import io.flotilla.raft.api.message.ReadIndexRequest;
 import io.flotilla.raft.api.message.ReadIndexResponse;
@@ -83,6 +85,15 @@ public final class RaftProtocol {
     private int transferElapsed;
     /** Reads this follower forwarded, by request id, with the leader asked (thesis §6.4 follower reads). */
     private final Map<Long, NodeId> forwardedReads = new TreeMap<>();
+    private final SnapshotSource snapshots;
+    /** A snapshot being received from the leader: which one, and the next byte offset expected. */
+    private long receivingIndex = -1;
+    private long receivingTerm;
+    private long receivingOffset;
+    /** The last chunk was handed to the runtime; the snapshot is being installed. */
+    private NodeId installingFrom;
+    private long compactThrough;
+    private final List<Ready.SnapshotChunk> snapshotChunks = new ArrayList<>();
     private final List<Ready.ReadReady> readsReady = new ArrayList<>();
     private final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
 
@@ -120,11 +131,37 @@ public final class RaftProtocol {
      */
     public RaftProtocol(NodeId self, ClusterConfiguration config, Map<NodeId, String> addresses, RaftOptions options,
                         StableLog stable, PersistentState state, long appliedIndex, RandomGenerator random) {
+        this(self, config, addresses, options, stable, state, null, SnapshotSource.NONE, random);
+        this.commitIndex = appliedIndex;
+        this.handedToApply = appliedIndex;
+        this.appliedIndex = appliedIndex;
+    }
+
+    /**
+     * Creates the protocol for a member that recovered its state machine from a snapshot.
+     *
+     * @param self      this member
+     * @param config    the initial configuration; configuration entries in the log and the snapshot take precedence
+     * @param addresses peer address of each initial member
+     * @param options   timing, batching and snapshot options
+     * @param stable    the durable log, read-only
+     * @param state     the persistent state recovered from the store
+     * @param recovered the snapshot the state machine was restored from, or null (then it starts empty)
+     * @param snapshots the member's snapshots, to send to followers that need them
+     * @param random    source of election-timeout randomness; seed it for a reproducible run
+     */
+    public RaftProtocol(NodeId self, ClusterConfiguration config, Map<NodeId, String> addresses, RaftOptions options,
+                        StableLog stable, PersistentState state, SnapshotFormat.Header recovered,
+                        SnapshotSource snapshots, RandomGenerator random) {
         this.self = self;
         this.options = options;
         this.random = random;
+        this.snapshots = snapshots;
         this.log = new RaftLog(stable);
-        this.membership = new MembershipLog(0, new MembershipCodec.Membership(config, addresses));
+        this.membership = recovered == null
+                ? new MembershipLog(0, new MembershipCodec.Membership(config, addresses))
+                : new MembershipLog(recovered.index(), recovered.membership());
+        long appliedIndex = recovered == null ? 0 : recovered.index();
         // Recover the configuration from the log: the latest configuration entry wins (Raft §6).
         for (long i = log.firstIndex(); i <= log.lastIndex(); ) {
             List<LogEntry> chunk = log.entries(i, log.lastIndex() + 1, 4L << 20);
@@ -218,8 +255,54 @@ public final class RaftProtocol {
             handleReadIndexRequest(req);
         } else if (m instanceof ReadIndexResponse resp) {
             handleReadIndexResponse(resp);
+        } else if (m instanceof InstallSnapshotRequest req) {
+            handleInstallSnapshot(req);
+        } else if (m instanceof InstallSnapshotResponse resp) {
+            handleInstallSnapshotResponse(resp);
         }
-        // InstallSnapshot arrives with snapshot support.
+    }
+
+    /**
+     * Records that the state machine wrote a durable snapshot covering the log up to {@code snapshotIndex}: the log is
+     * compacted behind it, keeping {@link RaftOptions#snapshotKeepTailEntries()} entries for slow followers (Raft §7).
+     *
+     * @param snapshotIndex the snapshot's last included index (at most the applied index)
+     */
+    public void compactLog(long snapshotIndex) {
+        long through = Math.min(snapshotIndex - options.snapshotKeepTailEntries(), log.durableIndex());
+        through = Math.min(through, appliedIndex);
+        if (through > Math.max(log.firstIndex() - 1, compactThrough)) {
+            membership.rebase(through, membership.at(through));
+            compactThrough = through;
+        }
+    }
+
+    /**
+     * Acknowledges that the snapshot received from the leader is durable, the log store was reset to end at its index
+     * and the state machine restored from it (or will be, before any later entry is applied).
+     *
+     * @param index      the snapshot's last included index
+     * @param term       the term of that entry
+     * @param membership the configuration recorded in the snapshot
+     */
+    public void snapshotInstalled(long index, long term, MembershipCodec.Membership membership) {
+        log.reset(index);
+        this.membership.rebase(index, membership);
+        refreshConfiguration();
+        commitIndex = Math.max(commitIndex, index);
+        handedToApply = Math.max(handedToApply, index);
+        appliedIndex = Math.max(appliedIndex, index);
+        if (installingFrom != null) {
+            sendNow.add(new InstallSnapshotResponse(self, installingFrom, this.term, index, 0, true));
+        }
+        installingFrom = null;
+        receivingIndex = -1;
+    }
+
+    /** The received snapshot could not be installed (e.g. it failed its checksum): receive it again from the start. */
+    public void snapshotInstallFailed() {
+        installingFrom = null;
+        receivingIndex = -1;
     }
 
     /**
@@ -394,8 +477,10 @@ public final class RaftProtocol {
             peersChanged = false;
             peers = membership.current().addresses();
         }
+        long compact = compactThrough;
+        compactThrough = 0;
         return new Ready(state, log.takeUnhanded(), drain(sendNow), drain(sendAfterPersist),
-                takeCommitted(), drain(readsReady), drain(readsFailed), peers);
+                takeCommitted(), drain(readsReady), drain(readsFailed), peers, compact, drain(snapshotChunks));
     }
 
     // -------------------------------------------------------------------------------------------------- election
@@ -545,6 +630,9 @@ public final class RaftProtocol {
         }
         leader = req.from();
         electionElapsed = 0;
+        if (installingFrom != null) {
+            return; // a snapshot is being installed; the log is about to be replaced, the leader will retry
+        }
 
         if (req.prevLogIndex() < commitIndex) {
             // Everything up to our commit index is committed, so it matches the leader; tell it where to continue.
@@ -569,6 +657,10 @@ public final class RaftProtocol {
     private void appendToLog(List<LogEntry> entries) {
         log.append(entries);
         membership.appended(entries);
+        refreshConfiguration();
+    }
+
+    private void refreshConfiguration() {
         ClusterConfiguration now = membership.current().config();
         if (!now.equals(config)) {
             config = now;
@@ -636,6 +728,9 @@ public final class RaftProtocol {
             pr.ackedReadRound = resp.readRound();
             pr.ackedRoundStartTick = roundStartTick.getOrDefault(resp.readRound(), Long.MIN_VALUE / 2);
             confirmReads();
+        }
+        if (pr.mode == Progress.Mode.SNAPSHOT) {
+            return; // only the snapshot transfer moves this follower on
         }
         if (resp.success()) {
             if (pr.acknowledged(resp.matchIndex())) {
@@ -741,6 +836,12 @@ public final class RaftProtocol {
     }
 
     private void sendAppends(NodeId to, Progress pr, boolean heartbeat, long round) {
+        if (pr.mode == Progress.Mode.SNAPSHOT) {
+            if (heartbeat) {
+                sendSnapshotChunk(to, pr); // resend the chunk in flight: it may have been lost
+            }
+            return;
+        }
         boolean sent = false;
         if (pr.mode == Progress.Mode.PROBE) {
             if (!pr.probeSent || heartbeat) {
@@ -748,14 +849,20 @@ public final class RaftProtocol {
                 sent = true;
             }
         } else {
-            while (!pr.windowFull(options.maxInflightAppends()) && pr.nextIndex <= log.lastIndex()) {
+            // Stop when the window is full, the follower has everything, or it switched to receiving a snapshot.
+            while (pr.mode == Progress.Mode.REPLICATE && !pr.windowFull(options.maxInflightAppends())
+                    && pr.nextIndex <= log.lastIndex()) {
                 sendAppend(to, pr, round);
                 sent = true;
             }
         }
-        if (heartbeat && !sent) {
+        if (heartbeat && !sent && pr.mode != Progress.Mode.SNAPSHOT) {
             // The follower's log matches up to matchIndex, so an empty append there is always accepted.
             long prev = pr.matchIndex;
+            if (log.termAt(prev) < 0) {
+                startSnapshot(to, pr);
+                return;
+            }
             sendNow.add(new AppendEntriesRequest(self, to, term, prev, log.termAt(prev), List.of(),
                     Math.min(commitIndex, prev), round));
         }
@@ -765,7 +872,8 @@ public final class RaftProtocol {
         long prev = pr.nextIndex - 1;
         long prevTerm = log.termAt(prev);
         if (prevTerm < 0) {
-            return; // compacted away: needs a snapshot, which the complete engine sends
+            startSnapshot(to, pr); // Raft §7: the entries it needs are compacted away
+            return;
         }
         long to1 = Math.min(log.lastIndex() + 1, pr.nextIndex + options.maxEntriesPerMessage());
         List<LogEntry> entries = pr.nextIndex < to1
@@ -773,6 +881,91 @@ public final class RaftProtocol {
                 : List.of();
         sendNow.add(new AppendEntriesRequest(self, to, term, prev, prevTerm, entries, commitIndex, round));
         pr.sent(prev + entries.size());
+    }
+
+    private void startSnapshot(NodeId to, Progress pr) {
+        SnapshotFormat.Header latest = snapshots.latest();
+        if (latest == null) {
+            return;
+        }
+        pr.sendSnapshot(latest.index());
+        sendSnapshotChunk(to, pr);
+    }
+
+    private void sendSnapshotChunk(NodeId to, Progress pr) {
+        SnapshotFormat.Header latest = snapshots.latest();
+        if (latest == null) {
+            return;
+        }
+        if (latest.index() != pr.snapshotIndex) {
+            pr.sendSnapshot(latest.index()); // a newer snapshot replaced the one being sent: start over with it
+        }
+        int max = (int) Math.min(Integer.MAX_VALUE - 64, options.maxBytesPerMessage());
+        byte[] data = snapshots.read(latest.index(), pr.snapshotOffset, max);
+        if (data == null) {
+            return;
+        }
+        boolean last = pr.snapshotOffset + data.length >= latest.size();
+        sendNow.add(new InstallSnapshotRequest(self, to, term, latest.index(), latest.term(),
+                latest.membership().config(), pr.snapshotOffset, data, last));
+    }
+
+    private void handleInstallSnapshotResponse(InstallSnapshotResponse resp) {
+        Progress pr = role == RaftRole.LEADER ? progress.get(resp.from()) : null;
+        if (pr == null) {
+            return;
+        }
+        pr.recentlyActive = true;
+        if (pr.mode != Progress.Mode.SNAPSHOT || resp.snapshotIndex() != pr.snapshotIndex) {
+            return;
+        }
+        if (resp.done()) {
+            pr.snapshotInstalled(resp.snapshotIndex());
+            maybeCommit();
+        } else {
+            pr.snapshotOffset = resp.nextOffset();
+            sendSnapshotChunk(resp.from(), pr);
+        }
+    }
+
+    private void handleInstallSnapshot(InstallSnapshotRequest req) {
+        if (role == RaftRole.LEADER) {
+            throw new IllegalStateException(self + " is leader of term " + term + " and got InstallSnapshot from "
+                    + req.from() + " in the same term: Election Safety violated");
+        }
+        if (role != RaftRole.FOLLOWER) {
+            becomeFollower(term, req.from());
+        }
+        leader = req.from();
+        electionElapsed = 0;
+        if (req.snapshotIndex() <= commitIndex) {
+            // We already hold everything it covers.
+            sendAfterPersist.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(), 0, true));
+            return;
+        }
+        if (installingFrom != null) {
+            return; // the previous snapshot's last chunk is being installed
+        }
+        if (req.offset() == 0) {
+            receivingIndex = req.snapshotIndex();
+            receivingTerm = req.snapshotTerm();
+            receivingOffset = 0;
+        }
+        if (req.snapshotIndex() != receivingIndex || req.snapshotTerm() != receivingTerm
+                || req.offset() != receivingOffset) {
+            long expected = req.snapshotIndex() == receivingIndex ? receivingOffset : 0;
+            sendNow.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(), expected, false));
+            return;
+        }
+        snapshotChunks.add(new Ready.SnapshotChunk(req.snapshotIndex(), req.snapshotTerm(), req.offset(),
+                req.data(), req.last()));
+        receivingOffset += req.data().length;
+        if (req.last()) {
+            installingFrom = req.from();
+        } else {
+            sendAfterPersist.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(),
+                    receivingOffset, false));
+        }
     }
 
     private void maybeCommit() {
@@ -876,6 +1069,8 @@ public final class RaftProtocol {
             sendAfterPersist.add(new RequestVoteResponse(self, req.from(), term, false, req.preVote()));
         } else if (m instanceof ReadIndexRequest req) {
             sendNow.add(new ReadIndexResponse(self, req.from(), term, req.requestId(), 0, false));
+        } else if (m instanceof InstallSnapshotRequest req) {
+            sendNow.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(), 0, false));
         }
     }
 
@@ -964,6 +1159,11 @@ public final class RaftProtocol {
     /** Returns how many times entries have been discarded from this member's log (a leader must never do it). */
     public long truncations() {
         return log.truncations();
+    }
+
+    /** Returns the first index still in the log (entries before it are covered by a snapshot). */
+    public long firstIndex() {
+        return log.firstIndex();
     }
 
     /** Returns the member leadership is being handed to, or null. */

@@ -34,6 +34,11 @@ import java.util.List;
  * @param readsFailed      reads that cannot be served here (not leader, or leadership lost)
  * @param peers            when the configuration changed: every member's peer address (hand it to the transport);
  *                         otherwise null
+ * @param compactThrough   if above 0: a snapshot covers the log up to here, compact it
+ *                         ({@link io.flotilla.raft.api.spi.LogStore#compactPrefix}); done after the write
+ * @param snapshotChunks   chunks of a snapshot a leader is sending us, to append to a pending snapshot file in the
+ *                         same order as the writes; after the last one, install it and call
+ *                         {@link RaftProtocol#snapshotInstalled}
  */
 public record Ready(
         PersistentState state,
@@ -43,17 +48,32 @@ public record Ready(
         List<LogEntry> committed,
         List<ReadReady> readsReady,
         List<ReadFailed> readsFailed,
-        java.util.Map<io.flotilla.raft.api.NodeId, String> peers) {
+        java.util.Map<io.flotilla.raft.api.NodeId, String> peers,
+        long compactThrough,
+        List<SnapshotChunk> snapshotChunks) {
 
     /** Returns whether there is nothing to do. */
     public boolean isEmpty() {
         return state == null && entriesToPersist.isEmpty() && sendNow.isEmpty() && sendAfterPersist.isEmpty()
-                && committed.isEmpty() && readsReady.isEmpty() && readsFailed.isEmpty() && peers == null;
+                && committed.isEmpty() && readsReady.isEmpty() && readsFailed.isEmpty() && peers == null
+                && compactThrough == 0 && snapshotChunks.isEmpty();
     }
 
     /** Returns whether the runtime has a durable write to make. */
     public boolean needsWrite() {
         return state != null || !entriesToPersist.isEmpty();
+    }
+
+    /**
+     * Part of a snapshot being received.
+     *
+     * @param index  the snapshot's last included index
+     * @param term   the term of that entry
+     * @param offset where {@code data} goes in the serialized snapshot ({@link SnapshotFormat})
+     * @param data   the bytes
+     * @param last   whether this completes the snapshot
+     */
+    public record SnapshotChunk(long index, long term, long offset, byte[] data, boolean last) {
     }
 
     /**

@@ -102,11 +102,12 @@ final class SafetyChecker {
                 RaftProtocol a = live.get(i);
                 RaftProtocol b = live.get(j);
                 long last = Math.min(a.lastIndex(), b.lastIndex());
+                long first = Math.max(a.firstIndex(), b.firstIndex());
                 long common = last;
-                while (common > 0 && a.termAt(common) != b.termAt(common)) {
+                while (common >= first && a.termAt(common) != b.termAt(common)) {
                     common--;
                 }
-                if (common > 0 && !a.entries(1, common + 1).equals(b.entries(1, common + 1))) {
+                if (common >= first && !a.entries(first, common + 1).equals(b.entries(first, common + 1))) {
                     fail("Log Matching", a.self() + " and " + b.self() + " agree on the term at " + common
                             + " but hold different entries before it");
                 }
@@ -119,12 +120,18 @@ final class SafetyChecker {
         return appliedAt.values().stream().filter(e -> e.kind() == io.flotilla.raft.api.EntryKind.CONFIGURATION).count();
     }
 
+    /** Returns the term of the entry committed at {@code index}, or null if none is known to be committed. */
+    Long committedTermAt(long index) {
+        return committedTerm.get(index);
+    }
+
     long maxCommitted() {
         return maxCommitted;
     }
 
     private void recordCommits(RaftProtocol p) {
-        long from = commitChecked.getOrDefault(p.self(), 0L) + 1;
+        // Indexes below the log's first index - 1 are covered by a snapshot; they were checked when committed.
+        long from = Math.max(commitChecked.getOrDefault(p.self(), 0L) + 1, p.firstIndex() - 1);
         for (long i = from; i <= p.commitIndex(); i++) {
             long term = p.termAt(i);
             Long before = committedTerm.putIfAbsent(i, term);
@@ -139,8 +146,11 @@ final class SafetyChecker {
 
     /** Leader Completeness: a new leader's log holds every entry committed in earlier terms. */
     private void checkLeaderCompleteness(RaftProtocol leader) {
-        for (long i = 1; i <= maxCommitted; i++) {
-            long term = committedTerm.get(i);
+        for (long i = Math.max(1, leader.firstIndex() - 1); i <= maxCommitted; i++) {
+            Long term = committedTerm.get(i);
+            if (term == null) {
+                continue;
+            }
             if (term < leader.term() && leader.termAt(i) != term) {
                 fail("Leader Completeness", leader.self() + " leads term " + leader.term()
                         + " without committed entry " + i + "@" + term + " (holds term " + leader.termAt(i) + ")");

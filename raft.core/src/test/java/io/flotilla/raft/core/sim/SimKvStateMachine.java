@@ -30,4 +30,20 @@ final class SimKvStateMachine {
     String get(String key) {
         return data.getOrDefault(key, "");
     }
+
+    /** Serializes the map: "key\u0000value\u0000" pairs. */
+    byte[] snapshot() {
+        StringBuilder out = new StringBuilder();
+        data.forEach((k, v) -> out.append(k).append('\u0000').append(v).append('\u0000'));
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    void restore(byte[] snapshot, long index) {
+        data.clear();
+        String[] parts = new String(snapshot, StandardCharsets.UTF_8).split("\u0000", -1);
+        for (int i = 0; i + 1 < parts.length; i += 2) {
+            data.put(parts[i], parts[i + 1]);
+        }
+        appliedIndex = index;
+    }
 }

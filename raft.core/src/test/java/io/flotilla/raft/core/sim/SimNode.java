@@ -18,8 +18,13 @@ import java.util.Map;
  */
 final class SimNode {
 
-    /** A durable write the protocol asked for, with the messages that must wait for it. */
-    record PendingWrite(PersistentState state, List<LogEntry> entries, List<RaftMessage> after) {
+    /** A durable write the protocol asked for (entries, state, snapshot chunks), with the messages waiting for it. */
+    record PendingWrite(PersistentState state, List<LogEntry> entries, List<RaftMessage> after,
+                        List<io.flotilla.raft.core.protocol.Ready.SnapshotChunk> chunks) {
+    }
+
+    /** A durable snapshot: its header and serialized bytes. */
+    record StoredSnapshot(io.flotilla.raft.core.protocol.SnapshotFormat.Header header, byte[] bytes) {
     }
 
     /** A client's write accepted by this member as leader, waiting for the entry at its index to be applied. */
@@ -46,6 +51,13 @@ final class SimNode {
     long ticksGiven;
     /** The member is frozen (a GC pause) until this time: its events wait, its clock keeps running. */
     long pausedUntil;
+    /** Durable snapshots by index (survive crashes), and the one being received (lost in a crash). */
+    final java.util.TreeMap<Long, StoredSnapshot> snapshots = new java.util.TreeMap<>();
+    java.io.ByteArrayOutputStream receiving = new java.io.ByteArrayOutputStream();
+    /** The configuration and term of what the state machine has applied, for the snapshots it takes. */
+    io.flotilla.raft.core.protocol.MembershipCodec.Membership appliedMembership;
+    long appliedTerm;
+    long lastSnapshotIndex;
     final Map<Long, WaitingWrite> writes = new HashMap<>();
     final Map<Long, SimClient.Op> readRequests = new HashMap<>();
     final List<WaitingRead> reads = new ArrayList<>();
@@ -55,7 +67,27 @@ final class SimNode {
         this.disk = new MemoryLogStore(id.value());
     }
 
+    /** The protocol's view of this member's durable snapshots. */
+    final io.flotilla.raft.core.protocol.SnapshotSource snapshotSource = new io.flotilla.raft.core.protocol.SnapshotSource() {
+        @Override
+        public io.flotilla.raft.core.protocol.SnapshotFormat.Header latest() {
+            return snapshots.isEmpty() ? null : snapshots.lastEntry().getValue().header();
+        }
+
+        @Override
+        public byte[] read(long index, long offset, int maxBytes) {
+            StoredSnapshot s = snapshots.get(index);
+            if (s == null) {
+                return null;
+            }
+            int from = (int) Math.min(offset, s.bytes().length);
+            int to = (int) Math.min(s.bytes().length, (long) from + maxBytes);
+            return java.util.Arrays.copyOfRange(s.bytes(), from, to);
+        }
+    };
+
     void forgetVolatileState() {
+        receiving = new java.io.ByteArrayOutputStream();
         diskQueue.clear();
         diskBusy = false;
         protocol = null;

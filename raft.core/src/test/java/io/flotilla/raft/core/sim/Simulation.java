@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -75,7 +76,7 @@ final class Simulation {
         this.trace = new Trace(400, echoTrace);
         this.options = RaftOptions.builder().tickMillis(TICK_MS).heartbeatIntervalMillis(50)
                 .electionTimeoutMillis(300, 600).maxEntriesPerMessage(16).maxBytesPerMessage(4096)
-                .maxInflightAppends(4).logStore("memory").transport("simulated").build();
+                .maxInflightAppends(4).snapshotEntries(40, 10).logStore("memory").transport("simulated").build();
         // Two spare members beyond the initial voters: membership changes add and remove them (and the others).
         Set<NodeId> ids = new LinkedHashSet<>();
         for (int i = 1; i <= size + 2; i++) {
@@ -112,18 +113,19 @@ final class Simulation {
             throw failure(e.getMessage(), e);
         }
         return new Summary(steps, history.size(), checker.maxCommitted(), leaseHits, followerReads, timeoutNows, pauses,
-                checker.configurationsApplied());
+                checker.configurationsApplied(), snapshotsInstalled);
     }
 
     /** What a passing run did, for the test's log and to show that every feature was exercised. */
     record Summary(long steps, int operations, long committed, long leaseReadsWithoutRoundTrip,
-                   long followerReads, long timeoutNowDelivered, long pauses, long configurationsCommitted) {
+                   long followerReads, long timeoutNowDelivered, long pauses, long configurationsCommitted,
+                   long snapshotsInstalled) {
 
         Summary plus(Summary o) {
             return new Summary(steps + o.steps, operations + o.operations, committed + o.committed,
                     leaseReadsWithoutRoundTrip + o.leaseReadsWithoutRoundTrip, followerReads + o.followerReads,
                     timeoutNowDelivered + o.timeoutNowDelivered, pauses + o.pauses,
-                    configurationsCommitted + o.configurationsCommitted);
+                    configurationsCommitted + o.configurationsCommitted, snapshotsInstalled + o.snapshotsInstalled);
         }
     }
 
@@ -131,6 +133,7 @@ final class Simulation {
     private long followerReads;
     private long timeoutNows;
     private long pauses;
+    private long snapshotsInstalled;
 
     // ------------------------------------------------------------------------------------------ event machinery
 
@@ -171,14 +174,33 @@ final class Simulation {
     private void restart(SimNode n) {
         n.up = true;
         n.epoch++;
-        // Recovery sees only the durable disk: a fresh protocol and an empty state machine rebuilt from the log.
-        n.protocol = new RaftProtocol(n.id, configuration, options, new DiskView(n.disk), n.disk.state(), 0,
-                random.split());
+        // Recovery sees only what is durable: the newest snapshot, then the log after it.
         n.stateMachine = new SimKvStateMachine();
+        n.appliedMembership = new io.flotilla.raft.core.protocol.MembershipCodec.Membership(configuration, Map.of());
+        n.appliedTerm = 0;
+        io.flotilla.raft.core.protocol.SnapshotFormat.Header recovered = null;
+        if (!n.snapshots.isEmpty()) {
+            SimNode.StoredSnapshot latest = n.snapshots.lastEntry().getValue();
+            io.flotilla.raft.core.protocol.SnapshotFormat.Decoded d =
+                    io.flotilla.raft.core.protocol.SnapshotFormat.decode(latest.bytes());
+            recovered = d.header();
+            n.stateMachine.restore(d.data(), recovered.index());
+            n.appliedMembership = recovered.membership();
+            n.appliedTerm = recovered.term();
+            boolean logCoversIt = n.disk.firstIndex() - 1 <= recovered.index() && recovered.index() <= n.disk.lastIndex()
+                    && n.disk.termAt(recovered.index()) == recovered.term();
+            if (!logCoversIt) {
+                n.disk.reset(recovered.index(), recovered.term()); // crashed between snapshot install and log reset
+            }
+        }
+        n.lastSnapshotIndex = recovered == null ? 0 : recovered.index();
+        n.protocol = new RaftProtocol(n.id, configuration, Map.of(), options, new DiskView(n.disk), n.disk.state(),
+                recovered, n.snapshotSource, random.split());
         n.clockOrigin = now;
         n.ticksGiven = 0;
         checker.onRestart(n.id);
-        trace.add(now, n.id + " starts: term " + n.disk.state().term() + ", durable log " + n.disk.lastIndex());
+        trace.add(now, n.id + " starts: term " + n.disk.state().term() + ", durable log " + n.disk.firstIndex() + ".."
+                + n.disk.lastIndex() + ", snapshot " + n.lastSnapshotIndex);
         scheduleTick(n, n.epoch, random.nextInt((int) TICK_MS) + 1);
     }
 
@@ -231,14 +253,17 @@ final class Simulation {
         while (!ready.isEmpty()) {
             checker.onAppend(n.protocol, ready.entriesToPersist());
             ready.sendNow().forEach(this::send);
-            if (ready.needsWrite() || !ready.sendAfterPersist().isEmpty()) {
+            if (ready.needsWrite() || !ready.sendAfterPersist().isEmpty() || !ready.snapshotChunks().isEmpty()) {
                 n.diskQueue.addLast(new SimNode.PendingWrite(ready.state(), ready.entriesToPersist(),
-                        ready.sendAfterPersist()));
+                        ready.sendAfterPersist(), ready.snapshotChunks()));
                 if (!n.diskBusy) {
                     startNextWrite(n);
                 }
             }
             applyCommitted(n, ready.committed());
+            if (ready.compactThrough() > n.disk.firstIndex() - 1) {
+                n.disk.compactPrefix(Math.min(ready.compactThrough(), n.disk.lastIndex()));
+            }
             for (Ready.ReadReady r : ready.readsReady()) {
                 SimClient.Op op = n.readRequests.remove(r.requestId());
                 if (op != null) {
@@ -271,10 +296,58 @@ final class Simulation {
                 LogEntry last = w.entries().get(w.entries().size() - 1);
                 n.protocol.persisted(last.index(), last.term());
             }
+            w.chunks().forEach(chunk -> receiveChunk(n, chunk));
             w.after().forEach(this::send);
             startNextWrite(n);
             pump(n);
         }));
+    }
+
+    /** Appends a chunk to the snapshot being received; the last one installs it, as the runtime does. */
+    private void receiveChunk(SimNode n, Ready.SnapshotChunk chunk) {
+        if (chunk.offset() == 0) {
+            n.receiving = new java.io.ByteArrayOutputStream();
+        }
+        n.receiving.write(chunk.data(), 0, chunk.data().length);
+        if (!chunk.last()) {
+            return;
+        }
+        byte[] bytes = n.receiving.toByteArray();
+        n.receiving = new java.io.ByteArrayOutputStream();
+        io.flotilla.raft.core.protocol.SnapshotFormat.Decoded d;
+        try {
+            d = io.flotilla.raft.core.protocol.SnapshotFormat.decode(bytes);
+        } catch (IllegalArgumentException corrupt) {
+            trace.add(now, n.id + " rejects received snapshot: " + corrupt.getMessage());
+            n.protocol.snapshotInstallFailed();
+            return;
+        }
+        // Durable snapshot first, then the log reset, then the state machine: the order a crash can interrupt.
+        n.snapshots.put(d.header().index(), new SimNode.StoredSnapshot(d.header(), bytes));
+        n.disk.reset(d.header().index(), d.header().term());
+        n.stateMachine.restore(d.data(), d.header().index());
+        n.appliedMembership = d.header().membership();
+        n.appliedTerm = d.header().term();
+        n.lastSnapshotIndex = d.header().index();
+        snapshotsInstalled++;
+        trace.add(now, n.id + " installed snapshot " + d.header().index() + "@" + d.header().term());
+        n.protocol.snapshotInstalled(d.header().index(), d.header().term(), d.header().membership());
+    }
+
+    private void takeSnapshotIfDue(SimNode n) {
+        long applied = n.stateMachine.appliedIndex();
+        if (applied - n.lastSnapshotIndex < options.snapshotThresholdEntries()) {
+            return;
+        }
+        byte[] bytes = io.flotilla.raft.core.protocol.SnapshotFormat.encode(applied, n.appliedTerm,
+                n.appliedMembership, n.stateMachine.snapshot());
+        n.snapshots.put(applied, new SimNode.StoredSnapshot(
+                io.flotilla.raft.core.protocol.SnapshotFormat.decode(bytes).header(), bytes));
+        while (n.snapshots.size() > 2) {
+            n.snapshots.pollFirstEntry(); // keep the newest two, as the runtime does
+        }
+        n.lastSnapshotIndex = applied;
+        n.protocol.compactLog(applied);
     }
 
     private void applyCommitted(SimNode n, List<LogEntry> committed) {
@@ -285,6 +358,10 @@ final class Simulation {
             } else {
                 n.stateMachine.skip(e.index());
             }
+            n.appliedTerm = e.term();
+            if (e.kind() == EntryKind.CONFIGURATION) {
+                n.appliedMembership = io.flotilla.raft.core.protocol.MembershipCodec.decode(e.payload());
+            }
             SimNode.WaitingWrite w = n.writes.remove(e.index());
             if (w != null) {
                 // Another term at our index means a later leader replaced the entry: it was never committed.
@@ -293,6 +370,7 @@ final class Simulation {
         }
         if (!committed.isEmpty()) {
             n.protocol.applied(committed.get(committed.size() - 1).index());
+            takeSnapshotIfDue(n);
         }
     }
 
@@ -629,14 +707,15 @@ final class Simulation {
 
     private boolean appliedEverywhere(ProposalResult probe) {
         SimNode leader = newestLeader();
-        if (leader == null) {
+        Long committed = checker.committedTermAt(probe.index());
+        if (leader == null || committed == null || committed != probe.term()) {
             return false;
         }
         for (SimNode n : nodes) {
             if (!leader.protocol.configuration().contains(n.id)) {
                 continue; // not a member (any more): it need not follow the log
             }
-            if (!n.up || n.stateMachine.appliedIndex() < probe.index() || n.protocol.termAt(probe.index()) != probe.term()) {
+            if (!n.up || n.stateMachine.appliedIndex() < probe.index()) {
                 return false;
             }
         }

@@ -1,0 +1,125 @@
+package io.flotilla.raft.core.protocol;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * The serialized form of a snapshot, the same on disk and on the wire: a header (magic, version, last included index
+ * and term, the membership at that index), the state machine's bytes, and a CRC32C over everything before it, so a
+ * damaged or truncated snapshot is always detected.
+ *
+ * <pre>
+ * "FLSN" | version u8 | index i64 | term i64 | membership length i32 | membership | data length i64 | data | crc32c i32
+ * </pre>
+ */
+public final class SnapshotFormat {
+
+    private static final int MAGIC = 0x464c534e; // "FLSN"
+    private static final byte VERSION = 1;
+    /** Bytes before the membership: magic, version, index, term, membership length. */
+    static final int FIXED_HEADER = 4 + 1 + 8 + 8 + 4;
+
+    private SnapshotFormat() {
+    }
+
+    /**
+     * What a snapshot covers.
+     *
+     * @param index      the last log index it includes
+     * @param term       the term of that entry
+     * @param membership the configuration (with addresses) in force at {@code index}
+     * @param size       the length of the serialized snapshot in bytes
+     */
+    public record Header(long index, long term, MembershipCodec.Membership membership, long size) {
+    }
+
+    /**
+     * Serializes a snapshot held in memory.
+     *
+     * @param index      last included index
+     * @param term       its term
+     * @param membership configuration at {@code index}
+     * @param data       the state machine's snapshot
+     * @return the serialized snapshot
+     */
+    public static byte[] encode(long index, long term, MembershipCodec.Membership membership, byte[] data) {
+        byte[] header = header(index, term, membership, data.length);
+        ByteBuffer out = ByteBuffer.allocate(header.length + data.length + 4);
+        out.put(header).put(data);
+        CRC32C crc = new CRC32C();
+        crc.update(out.array(), 0, out.position());
+        out.putInt((int) crc.getValue());
+        return out.array();
+    }
+
+    /**
+     * Returns the header bytes for a snapshot whose data will follow (for writers that stream the data).
+     *
+     * @param index      last included index
+     * @param term       its term
+     * @param membership configuration at {@code index}
+     * @param dataLength length of the data that follows
+     * @return the header bytes
+     */
+    public static byte[] header(long index, long term, MembershipCodec.Membership membership, long dataLength) {
+        byte[] members = MembershipCodec.encode(membership.config(), membership.addresses());
+        ByteBuffer out = ByteBuffer.allocate(FIXED_HEADER + members.length + 8);
+        out.putInt(MAGIC).put(VERSION).putLong(index).putLong(term).putInt(members.length).put(members)
+                .putLong(dataLength);
+        return out.array();
+    }
+
+    /**
+     * Parses and verifies a whole serialized snapshot.
+     *
+     * @param bytes the serialized snapshot
+     * @return its header and data
+     * @throws IllegalArgumentException naming what is wrong (bad magic, truncation, checksum mismatch)
+     */
+    public static Decoded decode(byte[] bytes) {
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            if (in.getInt() != MAGIC) {
+                throw new IllegalArgumentException("not a Flotilla snapshot (bad magic)");
+            }
+            byte version = in.get();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("unknown snapshot version " + version);
+            }
+            long index = in.getLong();
+            long term = in.getLong();
+            int membersLength = in.getInt();
+            if (membersLength < 0 || membersLength > in.remaining()) {
+                throw new IllegalArgumentException("bad membership length " + membersLength);
+            }
+            byte[] members = new byte[membersLength];
+            in.get(members);
+            long dataLength = in.getLong();
+            if (dataLength < 0 || dataLength != in.remaining() - 4) {
+                throw new IllegalArgumentException("truncated snapshot: header promises " + dataLength
+                        + " data bytes, " + (in.remaining() - 4) + " present");
+            }
+            byte[] data = new byte[(int) dataLength];
+            in.get(data);
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, in.position());
+            if ((int) crc.getValue() != in.getInt()) {
+                throw new IllegalArgumentException("snapshot checksum mismatch");
+            }
+            Header header = new Header(index, term, MembershipCodec.decode(members), bytes.length);
+            return new Decoded(header, data);
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("truncated snapshot", e);
+        }
+    }
+
+    /**
+     * A verified snapshot.
+     *
+     * @param header what it covers
+     * @param data   the state machine's bytes
+     */
+    public record Decoded(Header header, byte[] data) {
+    }
+}
