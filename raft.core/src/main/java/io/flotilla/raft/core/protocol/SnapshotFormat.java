@@ -19,6 +19,8 @@ public final class SnapshotFormat {
     private static final byte VERSION = 1;
     /** Bytes before the membership: magic, version, index, term, membership length. */
     static final int FIXED_HEADER = 4 + 1 + 8 + 8 + 4;
+    /** The shortest possible header, with an empty membership and the data length. */
+    public static final int FIXED_HEADER_BYTES = FIXED_HEADER + 8;
 
     private SnapshotFormat() {
     }
@@ -68,6 +70,53 @@ public final class SnapshotFormat {
         out.putInt(MAGIC).put(VERSION).putLong(index).putLong(term).putInt(members.length).put(members)
                 .putLong(dataLength);
         return out.array();
+    }
+
+    /**
+     * Returns the length of the header (everything before the data) for a membership.
+     *
+     * @param membership the membership recorded in the header
+     * @return the header length in bytes
+     */
+    public static int headerLength(MembershipCodec.Membership membership) {
+        return FIXED_HEADER + MembershipCodec.encode(membership.config(), membership.addresses()).length + 8;
+    }
+
+    /**
+     * Parses the header at the start of a serialized snapshot whose checksum the caller has verified.
+     *
+     * @param start     the first bytes of the snapshot (at least the whole header)
+     * @param totalSize the length of the whole serialized snapshot
+     * @return the header
+     * @throws IllegalArgumentException if the bytes are not a snapshot header
+     */
+    public static Header parseHeader(byte[] start, long totalSize) {
+        try {
+            ByteBuffer in = ByteBuffer.wrap(start);
+            if (in.getInt() != MAGIC) {
+                throw new IllegalArgumentException("not a Flotilla snapshot (bad magic)");
+            }
+            byte version = in.get();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("unknown snapshot version " + version);
+            }
+            long index = in.getLong();
+            long term = in.getLong();
+            int membersLength = in.getInt();
+            if (membersLength < 0 || membersLength > in.remaining()) {
+                throw new IllegalArgumentException("bad membership length " + membersLength);
+            }
+            byte[] members = new byte[membersLength];
+            in.get(members);
+            long dataLength = in.getLong();
+            if (dataLength != totalSize - in.position() - 4) {
+                throw new IllegalArgumentException("header promises " + dataLength + " data bytes, file has "
+                        + (totalSize - in.position() - 4));
+            }
+            return new Header(index, term, MembershipCodec.decode(members), totalSize);
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("truncated snapshot header", e);
+        }
     }
 
     /**

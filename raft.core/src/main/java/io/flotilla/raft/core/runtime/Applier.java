@@ -22,7 +22,10 @@ import java.util.function.LongConsumer;
  */
 final class Applier implements Runnable {
 
-    private sealed interface Task permits Apply, Read, Stop {
+    private sealed interface Task permits Apply, Read, Restore, Stop {
+    }
+
+    private record Restore(io.flotilla.raft.core.protocol.SnapshotFormat.Header header) implements Task {
     }
 
     private record Apply(List<LogEntry> entries) implements Task {
@@ -45,6 +48,14 @@ final class Applier implements Runnable {
             new PriorityQueue<>((a, b) -> Long.compare(a.readIndex(), b.readIndex()));
     private final LongConsumer onApplied;
     private volatile long appliedIndex;
+    /** Snapshot files, or null when snapshots are off; written from this thread every {@link #snapshotEvery}. */
+    private final SnapshotFiles snapshots;
+    private final long snapshotEvery;
+    private final LongConsumer onSnapshot;
+    private long nextSnapshotAt;
+    /** Term and configuration of what has been applied, recorded in the snapshots this thread writes. */
+    private long appliedTerm;
+    private io.flotilla.raft.core.protocol.MembershipCodec.Membership appliedMembership;
     /** The membership change this member proposed and is waiting for, or null; one at a time (Raft §6). */
     private volatile PendingMembership membershipChange;
 
@@ -54,10 +65,27 @@ final class Applier implements Runnable {
     }
 
     Applier(NodeId self, StateMachine stateMachine, long appliedIndex, LongConsumer onApplied) {
+        this(self, stateMachine, appliedIndex, 0, null, onApplied, null, Long.MAX_VALUE, i -> { });
+    }
+
+    Applier(NodeId self, StateMachine stateMachine, long appliedIndex, long appliedTerm,
+            io.flotilla.raft.core.protocol.MembershipCodec.Membership appliedMembership, LongConsumer onApplied,
+            SnapshotFiles snapshots, long snapshotEvery, LongConsumer onSnapshot) {
         this.self = self;
         this.stateMachine = stateMachine;
         this.appliedIndex = appliedIndex;
+        this.appliedTerm = appliedTerm;
+        this.appliedMembership = appliedMembership;
         this.onApplied = onApplied;
+        this.snapshots = snapshots;
+        this.snapshotEvery = snapshotEvery;
+        this.onSnapshot = onSnapshot;
+        this.nextSnapshotAt = appliedIndex + snapshotEvery;
+    }
+
+    /** Replaces the state with a snapshot received from the leader, in order with the entries around it. */
+    void restore(io.flotilla.raft.core.protocol.SnapshotFormat.Header header) {
+        tasks.add(new Restore(header));
     }
 
     long appliedIndex() {
@@ -104,6 +132,13 @@ final class Applier implements Runnable {
                     applyAll(a.entries());
                 } else if (task instanceof Read r) {
                     waitingReads.add(new WaitingRead(r.readIndex(), r.request()));
+                } else if (task instanceof Restore r) {
+                    snapshots.restore(r.header(), stateMachine);
+                    appliedTerm = r.header().term();
+                    appliedMembership = r.header().membership();
+                    appliedIndex = r.header().index();
+                    nextSnapshotAt = appliedIndex + snapshotEvery;
+                    onApplied.accept(appliedIndex);
                 }
                 answerReads();
             }
@@ -132,7 +167,12 @@ final class Applier implements Runnable {
                 // Another leader's entry took this index: our proposal was overwritten and never committed.
                 proposal.future().completeExceptionally(new NotLeaderException(self, null));
             }
+            if (entry.index() <= appliedIndex) {
+                continue; // already covered by a snapshot restored meanwhile
+            }
+            appliedTerm = entry.term();
             if (entry.kind() == EntryKind.CONFIGURATION) {
+                appliedMembership = io.flotilla.raft.core.protocol.MembershipCodec.decode(entry.payload());
                 settleMembership(entry);
             }
             if (entry.kind() == EntryKind.COMMAND) {
@@ -153,7 +193,23 @@ final class Applier implements Runnable {
             }
             appliedIndex = entry.index();
         }
+        maybeSnapshot();
         onApplied.accept(appliedIndex);
+    }
+
+    private void maybeSnapshot() {
+        if (snapshots == null || appliedIndex < nextSnapshotAt) {
+            return;
+        }
+        nextSnapshotAt = appliedIndex + snapshotEvery;
+        try {
+            snapshots.write(appliedIndex, appliedTerm, appliedMembership, stateMachine);
+            onSnapshot.accept(appliedIndex);
+        } catch (RuntimeException e) {
+            // Not fatal: the log simply stays longer; the next attempt comes after another threshold of entries.
+            System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING,
+                    self + ": snapshot at " + appliedIndex + " failed: " + e, e);
+        }
     }
 
     private void settleMembership(LogEntry entry) {

@@ -52,6 +52,7 @@ public final class FlotillaEngineProvider implements RaftEngineProvider {
             throw e;
         }
         return RaftNodeRuntime.start(config.self(), configuration, config.initialMembers(), config.options(), store,
-                transport, stateMachine, System::nanoTime, new SplittableRandom());
+                transport, stateMachine, config.dataDirectory().resolve("snapshots"), System::nanoTime,
+                new SplittableRandom());
     }
 }

@@ -15,9 +15,13 @@ import io.flotilla.raft.api.StateMachine;
 import io.flotilla.raft.api.message.RaftMessage;
 import io.flotilla.raft.api.spi.LogStore;
 import io.flotilla.raft.api.spi.Transport;
+import io.flotilla.raft.core.protocol.MembershipCodec;
 import io.flotilla.raft.core.protocol.ProposalResult;
+import io.flotilla.raft.core.protocol.SnapshotFormat;
+import io.flotilla.raft.core.protocol.SnapshotSource;
 import io.flotilla.raft.core.protocol.RaftProtocol;
 import io.flotilla.raft.core.protocol.Ready;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +52,10 @@ public final class RaftNodeRuntime implements RaftNode {
     /** Events handled per loop iteration at most, so ticks and writes are not starved by a flood. */
     private static final int MAX_EVENTS_PER_ITERATION = 8_192;
 
-    private sealed interface Event permits Inbound, Propose, Read, Transfer, ChangeMembership, Wake {
+    private sealed interface Event permits Inbound, Propose, Read, Transfer, ChangeMembership, SnapshotTaken, Wake {
+    }
+
+    private record SnapshotTaken(long index) implements Event {
     }
 
     private record ChangeMembership(Map<NodeId, String> voters, Map<NodeId, String> learners,
@@ -81,6 +88,7 @@ public final class RaftNodeRuntime implements RaftNode {
     private final Transport transport;
     private final RaftProtocol protocol;
     private final Applier applier;
+    private final SnapshotFiles snapshots;
     private final LongSupplier nanoClock;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final AtomicInteger queuedRequests = new AtomicInteger();
@@ -96,17 +104,32 @@ public final class RaftNodeRuntime implements RaftNode {
 
     private RaftNodeRuntime(NodeId self, ClusterConfiguration configuration, Map<NodeId, String> addresses,
                             RaftOptions options, LogStore store, Transport transport, StateMachine stateMachine,
-                            LongSupplier nanoClock, RandomGenerator random) {
+                            Path snapshotDirectory, LongSupplier nanoClock, RandomGenerator random) {
         this.self = self;
         this.options = options;
         this.store = store;
         this.transport = transport;
         this.nanoClock = nanoClock;
         this.deadlines = new Deadlines(options.requestTimeoutMillis());
-        // The state machine starts empty; without snapshots it is rebuilt by re-applying the log from index 1.
+        this.snapshots = snapshotDirectory == null ? null : SnapshotFiles.open(snapshotDirectory);
+        // Recovery: the newest valid snapshot, then the log after it (Raft §7).
+        SnapshotFormat.Header recovered = snapshots == null ? null : snapshots.latest();
+        MembershipCodec.Membership membership = new MembershipCodec.Membership(configuration, addresses);
+        if (recovered != null) {
+            snapshots.restore(recovered, stateMachine);
+            membership = recovered.membership();
+            boolean logCoversSnapshot = store.firstIndex() - 1 <= recovered.index()
+                    && recovered.index() <= store.lastIndex() && store.termAt(recovered.index()) == recovered.term();
+            if (!logCoversSnapshot) {
+                store.reset(recovered.index(), recovered.term()); // a crash came between snapshot and log reset
+            }
+        }
         this.protocol = new RaftProtocol(self, configuration, addresses, options, new StoreBackedLog(store),
-                store.state(), 0, random);
-        this.applier = new Applier(self, stateMachine, 0, applied -> events.add(WAKE));
+                store.state(), recovered, snapshots == null ? SnapshotSource.NONE : snapshots, random);
+        long applied = recovered == null ? 0 : recovered.index();
+        this.applier = new Applier(self, stateMachine, applied, recovered == null ? 0 : recovered.term(), membership,
+                index -> events.add(WAKE), snapshots, options.snapshotThresholdEntries(),
+                index -> events.add(new SnapshotTaken(index)));
         this.loopThread = new Thread(this::loop, "flotilla-raft-" + self);
         this.applyThread = new Thread(applier, "flotilla-apply-" + self);
         publishStatus();
@@ -128,7 +151,7 @@ public final class RaftNodeRuntime implements RaftNode {
     public static RaftNodeRuntime start(NodeId self, ClusterConfiguration configuration, RaftOptions options,
                                         LogStore store, Transport transport, StateMachine stateMachine,
                                         LongSupplier nanoClock, RandomGenerator random) {
-        return start(self, configuration, Map.of(), options, store, transport, stateMachine, nanoClock, random);
+        return start(self, configuration, Map.of(), options, store, transport, stateMachine, null, nanoClock, random);
     }
 
     /**
@@ -142,16 +165,17 @@ public final class RaftNodeRuntime implements RaftNode {
      * @param store         the member's log store, open; closed by {@link #close()}
      * @param transport     the member's transport, not yet started; closed by {@link #close()}
      * @param stateMachine  the application state machine
+     * @param snapshotDirectory where snapshots are kept, or null to take none (the log then grows without bound)
      * @param nanoClock     monotonic clock in nanoseconds (e.g. {@code System::nanoTime})
      * @param random        randomness for election timeouts
      * @return the running node
      */
     public static RaftNodeRuntime start(NodeId self, ClusterConfiguration configuration,
                                         Map<NodeId, String> addresses, RaftOptions options, LogStore store,
-                                        Transport transport, StateMachine stateMachine, LongSupplier nanoClock,
-                                        RandomGenerator random) {
+                                        Transport transport, StateMachine stateMachine, Path snapshotDirectory,
+                                        LongSupplier nanoClock, RandomGenerator random) {
         RaftNodeRuntime node = new RaftNodeRuntime(self, configuration, addresses, options, store, transport,
-                stateMachine, nanoClock, random);
+                stateMachine, snapshotDirectory, nanoClock, random);
         node.applyThread.start();
         // The transport first: the loop's first batch may already send or update peers. Messages that arrive before
         // the loop runs simply wait in its queue.
@@ -335,6 +359,8 @@ public final class RaftNodeRuntime implements RaftNode {
         } else if (event instanceof ChangeMembership c) {
             queuedRequests.decrementAndGet();
             startMembershipChange(c);
+        } else if (event instanceof SnapshotTaken t) {
+            protocol.compactLog(t.index());
         }
     }
 
@@ -405,6 +431,10 @@ public final class RaftNodeRuntime implements RaftNode {
                     protocol.persisted(last.index(), last.term());
                 }
             }
+            ready.snapshotChunks().forEach(this::receiveSnapshotChunk);
+            if (ready.compactThrough() > store.firstIndex() - 1) {
+                store.compactPrefix(Math.min(ready.compactThrough(), store.lastIndex()));
+            }
             ready.sendAfterPersist().forEach(transport::send);
             if (!ready.committed().isEmpty()) {
                 applier.apply(ready.committed());
@@ -423,6 +453,33 @@ public final class RaftNodeRuntime implements RaftNode {
             }
             ready = protocol.ready();
         }
+    }
+
+    /** Writes a chunk the leader sent; the last one is verified and installed (Raft §7). */
+    private void receiveSnapshotChunk(Ready.SnapshotChunk chunk) {
+        if (snapshots == null) {
+            System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.ERROR,
+                    self + " has no snapshot directory and cannot install the leader's snapshot");
+            protocol.snapshotInstallFailed();
+            return;
+        }
+        snapshots.receiveChunk(chunk.offset(), chunk.data());
+        if (!chunk.last()) {
+            return;
+        }
+        SnapshotFormat.Header h;
+        try {
+            h = snapshots.finishReceiving();
+        } catch (io.flotilla.raft.api.spi.CorruptLogException e) {
+            System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.WARNING,
+                    self + " received a damaged snapshot, asking again: " + e.getMessage());
+            protocol.snapshotInstallFailed();
+            return;
+        }
+        // Durable snapshot first, then the log, then the state machine: a crash in between recovers either way.
+        store.reset(h.index(), h.term());
+        applier.restore(h);
+        protocol.snapshotInstalled(h.index(), h.term(), h.membership());
     }
 
     private void publishStatus() {

@@ -1,0 +1,318 @@
+package io.flotilla.raft.core.runtime;
+
+import io.flotilla.raft.api.StateMachine;
+import io.flotilla.raft.api.spi.CorruptLogException;
+import io.flotilla.raft.api.spi.LogStoreException;
+import io.flotilla.raft.core.protocol.MembershipCodec;
+import io.flotilla.raft.core.protocol.SnapshotFormat;
+import io.flotilla.raft.core.protocol.SnapshotSource;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * A member's snapshot files, {@code snapshot-<index>-<term>.snap} in {@link SnapshotFormat}. Every file is written
+ * atomically — temporary file, fsync, rename, directory fsync — so a crash leaves either the old set or the new one;
+ * the newest two are kept. A file that fails its checksum is named in the log and skipped.
+ *
+ * <p>The apply thread writes snapshots, the event loop reads chunks and receives snapshots: the newest header is
+ * published through a volatile field, and a chunk read of a file pruned meanwhile answers null (the protocol then
+ * starts over with the newest snapshot).
+ */
+final class SnapshotFiles implements SnapshotSource {
+
+    private static final System.Logger LOG = System.getLogger(SnapshotFiles.class.getName());
+    private static final int KEEP = 2;
+    private static final String RECEIVING = "receiving.tmp";
+
+    private final Path dir;
+    private volatile SnapshotFormat.Header latest;
+
+    private SnapshotFiles(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Opens the directory, finds the newest valid snapshot and removes leftovers of interrupted writes. */
+    static SnapshotFiles open(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            try (var leftovers = Files.list(dir)) {
+                for (Path p : leftovers.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            SnapshotFiles files = new SnapshotFiles(dir);
+            for (Path candidate : files.snapshotsNewestFirst()) {
+                try {
+                    files.latest = verify(candidate);
+                    break;
+                } catch (CorruptLogException e) {
+                    LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; trying an older snapshot");
+                }
+            }
+            return files;
+        } catch (IOException e) {
+            throw new LogStoreException("cannot open snapshot directory " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
+    public SnapshotFormat.Header latest() {
+        return latest;
+    }
+
+    @Override
+    public byte[] read(long index, long offset, int maxBytes) {
+        SnapshotFormat.Header h = latest;
+        if (h == null || h.index() != index) {
+            return null;
+        }
+        try (RandomAccessFile file = new RandomAccessFile(pathOf(h).toFile(), "r")) {
+            int length = (int) Math.max(0, Math.min(maxBytes, file.length() - offset));
+            byte[] out = new byte[length];
+            file.seek(offset);
+            file.readFully(out);
+            return out;
+        } catch (NoSuchFileException | java.io.FileNotFoundException pruned) {
+            return null;
+        } catch (IOException e) {
+            throw new LogStoreException("cannot read snapshot " + pathOf(h) + ": " + e, e);
+        }
+    }
+
+    /** Writes the state machine's snapshot at {@code index} (called on the apply thread) and returns its header. */
+    SnapshotFormat.Header write(long index, long term, MembershipCodec.Membership membership, StateMachine sm) {
+        Path data = dir.resolve("data-" + index + ".tmp");
+        Path tmp = dir.resolve("snapshot-" + index + ".tmp");
+        try {
+            long dataLength;
+            try (OutputStream out = Files.newOutputStream(data)) {
+                CountingOutputStream counting = new CountingOutputStream(out);
+                sm.writeSnapshot(counting);
+                dataLength = counting.count;
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING); InputStream in = Files.newInputStream(data)) {
+                CRC32C crc = new CRC32C();
+                writeAll(ch, crc, SnapshotFormat.header(index, term, membership, dataLength));
+                byte[] buffer = new byte[64 * 1024];
+                for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                    writeAll(ch, crc, java.util.Arrays.copyOf(buffer, n));
+                }
+                ch.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()));
+                ch.force(true);
+            }
+            Files.delete(data);
+            return publish(tmp);
+        } catch (IOException e) {
+            throw new LogStoreException("cannot write snapshot " + index + " in " + dir + ": " + e, e);
+        }
+    }
+
+    /** Writes a chunk of a snapshot sent by the leader; offset 0 starts a new one. */
+    void receiveChunk(long offset, byte[] bytes) {
+        Path tmp = dir.resolve(RECEIVING);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            if (offset == 0) {
+                ch.truncate(0);
+            }
+            ch.write(ByteBuffer.wrap(bytes), offset);
+        } catch (IOException e) {
+            throw new LogStoreException("cannot write received snapshot chunk to " + tmp + ": " + e, e);
+        }
+    }
+
+    /** Verifies and keeps the received snapshot; throws {@link CorruptLogException} if it is damaged. */
+    SnapshotFormat.Header finishReceiving() {
+        Path tmp = dir.resolve(RECEIVING);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            SnapshotFormat.Header h = verify(tmp);
+            Path named = dir.resolve("snapshot-" + h.index() + ".tmp");
+            Files.move(tmp, named, StandardCopyOption.REPLACE_EXISTING);
+            return publish(named);
+        } catch (CorruptLogException e) {
+            deleteQuietly(tmp);
+            throw e;
+        } catch (IOException e) {
+            throw new LogStoreException("cannot keep received snapshot " + tmp + ": " + e, e);
+        }
+    }
+
+    /** Restores the state machine from a snapshot file. */
+    void restore(SnapshotFormat.Header h, StateMachine sm) {
+        Path file = pathOf(h);
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
+            DataInputStream in = new DataInputStream(raw);
+            in.skipNBytes(SnapshotFormat.headerLength(h.membership()));
+            long dataLength = h.size() - SnapshotFormat.headerLength(h.membership()) - 4;
+            sm.restoreSnapshot(new BoundedInputStream(in, dataLength));
+        } catch (IOException e) {
+            throw new LogStoreException("cannot restore the state machine from " + file + ": " + e, e);
+        }
+    }
+
+    private SnapshotFormat.Header publish(Path tmp) throws IOException {
+        SnapshotFormat.Header h = verify(tmp);
+        Files.move(tmp, pathOf(h), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory();
+        SnapshotFormat.Header current = latest;
+        if (current == null || h.index() >= current.index()) {
+            latest = h;
+        }
+        prune();
+        return h;
+    }
+
+    private void prune() throws IOException {
+        List<Path> all = snapshotsNewestFirst();
+        for (int i = KEEP; i < all.size(); i++) {
+            Files.deleteIfExists(all.get(i));
+        }
+    }
+
+    private List<Path> snapshotsNewestFirst() throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            files.filter(p -> p.getFileName().toString().matches("snapshot-\\d+-\\d+\\.snap")).forEach(out::add);
+        }
+        out.sort(Comparator.comparingLong(SnapshotFiles::indexOf).reversed());
+        return out;
+    }
+
+    private static long indexOf(Path p) {
+        return Long.parseLong(p.getFileName().toString().split("-")[1]);
+    }
+
+    private Path pathOf(SnapshotFormat.Header h) {
+        return dir.resolve("snapshot-" + h.index() + "-" + h.term() + ".snap");
+    }
+
+    /** Reads a whole snapshot file, checking its structure and checksum without holding its data in memory. */
+    private static SnapshotFormat.Header verify(Path file) {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
+            long size = Files.size(file);
+            CRC32C crc = new CRC32C();
+            byte[] buffer = new byte[64 * 1024];
+            long remaining = size - 4;
+            if (remaining < SnapshotFormat.FIXED_HEADER_BYTES) {
+                throw new CorruptLogException(file.toString(), -1, "snapshot file is truncated (" + size + " bytes)");
+            }
+            ByteBuffer head = null;
+            while (remaining > 0) {
+                int n = raw.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+                if (n < 0) {
+                    throw new CorruptLogException(file.toString(), -1, "snapshot file is truncated");
+                }
+                if (head == null) {
+                    head = ByteBuffer.wrap(buffer.clone(), 0, n);
+                }
+                crc.update(buffer, 0, n);
+                remaining -= n;
+            }
+            byte[] stored = raw.readNBytes(4);
+            if (stored.length != 4 || ByteBuffer.wrap(stored).getInt() != (int) crc.getValue()) {
+                throw new CorruptLogException(file.toString(), -1, "snapshot checksum mismatch");
+            }
+            return SnapshotFormat.parseHeader(head.array(), size);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptLogException(file.toString(), -1, e.getMessage());
+        } catch (IOException e) {
+            throw new LogStoreException("cannot read snapshot " + file + ": " + e, e);
+        }
+    }
+
+    private static void writeAll(FileChannel ch, CRC32C crc, byte[] bytes) throws IOException {
+        crc.update(bytes);
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    private void fsyncDirectory() throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort: a leftover .tmp file is removed at the next open
+        }
+    }
+
+    private static final class CountingOutputStream extends FilterOutputStream {
+        long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+
+    /** Hands the state machine exactly the data section, so it cannot read into the checksum. */
+    private static final class BoundedInputStream extends InputStream {
+        private final InputStream in;
+        private long left;
+
+        BoundedInputStream(InputStream in, long length) {
+            this.in = in;
+            this.left = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+    }
+}
