@@ -53,6 +53,17 @@ class ModuleDescriptorsTest {
     }
 
     @Test
+    void grpcTransportProvidesOneTransportAndExportsNothingPublicly() throws ClassNotFoundException {
+        ModuleDescriptor d = descriptorOf(Class.forName("io.flotilla.raft.transport.grpc.GrpcTransportProvider"));
+        assertEquals("io.flotilla.raft.transport.grpc", d.name());
+        assertEquals(Set.of(), unqualifiedExports(d), "only the generated protobuf package, and only to protobuf");
+        assertEquals(Map.of(SPI + "TransportProvider", Set.of("io.flotilla.raft.transport.grpc.GrpcTransportProvider")),
+                provides(d));
+        assertTrue(d.requires().stream().noneMatch(r -> r.name().startsWith("io.flotilla.")
+                && !r.name().equals("io.flotilla.raft.api")), "a plugin depends on raft.api only");
+    }
+
+    @Test
     void testkitExportsTheCheckerAndNeedsNothing() {
         ModuleDescriptor d = descriptorOf(io.flotilla.raft.testkit.linearizability.LinearizabilityChecker.class);
         assertEquals("io.flotilla.raft.testkit", d.name());
