@@ -1,0 +1,457 @@
+package io.flotilla.raft.core.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.flotilla.raft.api.ClusterConfiguration;
+import io.flotilla.raft.api.LogEntry;
+import io.flotilla.raft.api.NodeId;
+import io.flotilla.raft.api.PersistentState;
+import io.flotilla.raft.api.RaftOptions;
+import io.flotilla.raft.api.RaftRole;
+import io.flotilla.raft.api.message.AppendEntriesRequest;
+import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.storage.memory.MemoryLogStore;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * A small, deterministic harness that drives several {@link RaftProtocol}s directly, with no threads or clocks.
+ *
+ * <p>Each member has a {@link MemoryLogStore} as its disk. Ready batches are carried out in the order {@link Ready}
+ * documents: {@code sendNow} goes on the wire, then the state and entries are written to the store and
+ * {@link RaftProtocol#persisted} is called, then {@code sendAfterPersist} goes on the wire, then committed entries are
+ * "applied" (recorded) and {@link RaftProtocol#applied} is called. A member in {@link Member#manualDisk} mode queues its
+ * writes (with the messages that must wait for them) until the test completes them, which is how tests look inside the
+ * window between "asked to persist" and "durable".
+ *
+ * <p>Messages are not delivered until the test asks: {@link #settle()} delivers everything (optionally dropping some),
+ * {@link #deliverOnce} delivers only the messages now in flight that match, {@link #drop} discards.
+ */
+final class ProtocolCluster {
+
+    /** One member: its disk, its protocol instance, and what came out of its Ready batches. */
+    static final class Member {
+        final NodeId id;
+        final MemoryLogStore store;
+        RaftProtocol protocol;
+        /** Every committed entry the protocol handed out for applying, in order (across restarts). */
+        final List<LogEntry> committed = new ArrayList<>();
+        final List<Ready.ReadReady> readsReady = new ArrayList<>();
+        final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
+        /** Every non-empty Ready this member produced, in order. */
+        final List<Ready> readies = new ArrayList<>();
+        /** When set, writes wait in {@link #pendingWrites} until {@link ProtocolCluster#completeWrites}. */
+        boolean manualDisk;
+        final ArrayDeque<PendingWrite> pendingWrites = new ArrayDeque<>();
+        /** How many durable writes this member made. */
+        int writes;
+
+        Member(NodeId id) {
+            this.id = id;
+            this.store = new MemoryLogStore(id.value());
+        }
+
+        RaftProtocol p() {
+            return protocol;
+        }
+
+        /** The whole log as the protocol sees it (durable and unstable). */
+        List<LogEntry> log() {
+            return protocol.entries(1, protocol.lastIndex() + 1);
+        }
+
+        /** The terms of the log, index 1 first. */
+        long[] terms() {
+            return log().stream().mapToLong(LogEntry::term).toArray();
+        }
+    }
+
+    /** A write the protocol asked for, and the messages that may only leave once it is durable. */
+    record PendingWrite(PersistentState state, List<LogEntry> entries, List<RaftMessage> after) {
+    }
+
+    final RaftOptions options;
+    final ClusterConfiguration config;
+    private final TreeMap<NodeId, Member> members = new TreeMap<>();
+    private final long seed;
+    /** Messages on the wire, oldest first. */
+    final List<RaftMessage> inFlight = new ArrayList<>();
+    /** Every message delivered, in order. */
+    final List<RaftMessage> delivered = new ArrayList<>();
+    private final Set<NodeId> isolated = new HashSet<>();
+
+    /** Options for the tests: ticks of 10 ms, heartbeat every 3 ticks, elections after 15..30 ticks. */
+    static RaftOptions.Builder options() {
+        return RaftOptions.builder()
+                .tickMillis(10)
+                .heartbeatIntervalMillis(30)
+                .electionTimeoutMillis(150, 300)
+                .preVote(false)
+                .checkQuorum(false)
+                .logStore("memory")
+                .transport("test");
+    }
+
+    static ProtocolCluster of(int voters) {
+        return new ProtocolCluster(options().build(), names(voters), List.of(), 1);
+    }
+
+    static ProtocolCluster of(int voters, RaftOptions options) {
+        return new ProtocolCluster(options, names(voters), List.of(), 1);
+    }
+
+    static List<String> names(int n) {
+        List<String> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            out.add("n" + i);
+        }
+        return out;
+    }
+
+    ProtocolCluster(RaftOptions options, List<String> voters, List<String> learners, long seed) {
+        this.options = options;
+        this.seed = seed;
+        Set<NodeId> v = new HashSet<>();
+        voters.forEach(s -> v.add(NodeId.of(s)));
+        Set<NodeId> l = new HashSet<>();
+        learners.forEach(s -> l.add(NodeId.of(s)));
+        this.config = new ClusterConfiguration(v, l, Set.of());
+        for (NodeId id : config.members()) {
+            Member m = new Member(id);
+            members.put(id, m);
+            m.protocol = newProtocol(m);
+        }
+    }
+
+    private RaftProtocol newProtocol(Member m) {
+        long memberSeed = seed * 31 + m.id.value().hashCode();
+        return new RaftProtocol(m.id, config, options, new StoreLog(m.store), m.store.state(), 0,
+                new SplittableRandom(memberSeed));
+    }
+
+    // --------------------------------------------------------------------------------------------- members
+
+    Member m(String id) {
+        Member m = members.get(NodeId.of(id));
+        if (m == null) {
+            throw new IllegalArgumentException("no member " + id);
+        }
+        return m;
+    }
+
+    RaftProtocol p(String id) {
+        return m(id).protocol;
+    }
+
+    List<Member> members() {
+        return new ArrayList<>(members.values());
+    }
+
+    /**
+     * Puts a log and persistent state on a member's disk and restarts it from there, as if an earlier history had
+     * left them. {@code entryTerms[i]} is the term of the entry at index {@code i + 1}.
+     */
+    void seed(String id, long term, long... entryTerms) {
+        Member m = m(id);
+        List<LogEntry> entries = new ArrayList<>();
+        for (int i = 0; i < entryTerms.length; i++) {
+            entries.add(LogEntry.command(i + 1, entryTerms[i], bytes(id + "@" + (i + 1) + "t" + entryTerms[i])));
+        }
+        m.store.write(new PersistentState(term, null), entries);
+        restart(id);
+    }
+
+    /** Crashes and restarts a member: queued writes are lost, the protocol is rebuilt from its disk. */
+    void restart(String id) {
+        Member m = m(id);
+        m.pendingWrites.clear();
+        m.protocol = newProtocol(m);
+    }
+
+    /** Drops every message to or from the member until {@link #heal}. */
+    void isolate(String id) {
+        isolated.add(NodeId.of(id));
+    }
+
+    void heal(String id) {
+        isolated.remove(NodeId.of(id));
+    }
+
+    // ------------------------------------------------------------------------------------------------ inputs
+
+    /** Ticks one member once and carries out its Ready. */
+    void tick(String id) {
+        Member m = m(id);
+        m.protocol.tick();
+        process(m);
+    }
+
+    void tick(String id, int times) {
+        for (int i = 0; i < times; i++) {
+            tick(id);
+        }
+    }
+
+    /** Ticks a member until the condition holds; returns how many ticks it took. */
+    int tickUntil(String id, Predicate<RaftProtocol> condition, int maxTicks) {
+        for (int i = 1; i <= maxTicks; i++) {
+            tick(id);
+            if (condition.test(p(id))) {
+                return i;
+            }
+        }
+        fail(id + ": condition not reached within " + maxTicks + " ticks");
+        return -1;
+    }
+
+    /**
+     * Ticks a member and delivers everything after each tick (dropping what matches {@code dropIf}) until the
+     * condition holds; returns how many ticks it took.
+     */
+    int tickAndSettleUntil(String id, Predicate<RaftProtocol> condition, int maxTicks, Predicate<RaftMessage> dropIf) {
+        for (int i = 1; i <= maxTicks; i++) {
+            tick(id);
+            settle(dropIf);
+            if (condition.test(p(id))) {
+                return i;
+            }
+        }
+        fail(id + ": condition not reached within " + maxTicks + " ticks");
+        return -1;
+    }
+
+    /** Proposes a command on a member and carries out its Ready; returns the result. */
+    ProposalResult propose(String id, String command) {
+        ProposalResult r = p(id).propose(bytes(command));
+        process(m(id));
+        return r;
+    }
+
+    void readIndex(String id, long requestId) {
+        p(id).readIndex(requestId);
+        process(m(id));
+    }
+
+    /** Steps a message into a member directly (as if delivered) and carries out its Ready. */
+    void step(String id, RaftMessage message) {
+        p(id).step(message);
+        process(m(id));
+    }
+
+    /**
+     * Lets a member time out and campaign (no other member is ticked, so it is the only candidate), then delivers
+     * everything until the cluster is quiet, and checks that it leads.
+     */
+    Member elect(String id) {
+        tickUntil(id, p -> p.role() != RaftRole.FOLLOWER, options.electionTimeoutMaxTicks() + 1);
+        settle();
+        assertEquals(RaftRole.LEADER, p(id).role(), id + " should have been elected");
+        return m(id);
+    }
+
+    /** Ticks the leader through one heartbeat interval and delivers everything. */
+    void heartbeat(String leader) {
+        tick(leader, options.heartbeatTicks());
+        settle();
+    }
+
+    // ---------------------------------------------------------------------------------------------- the wire
+
+    /** Delivers every message, including those sent in answer, until none is left. */
+    int settle() {
+        return settle(m -> false);
+    }
+
+    /** Like {@link #settle()}, discarding (as lost) every message matching {@code dropIf}; returns deliveries. */
+    int settle(Predicate<RaftMessage> dropIf) {
+        int deliveries = 0;
+        while (!inFlight.isEmpty()) {
+            RaftMessage msg = inFlight.remove(0);
+            if (dropIf.test(msg)) {
+                continue;
+            }
+            if (deliver(msg)) {
+                deliveries++;
+            }
+            if (deliveries > 1_000_000) {
+                fail("the cluster does not settle");
+            }
+        }
+        return deliveries;
+    }
+
+    /** Delivers, in order, the messages now in flight that match (not those sent in answer); returns how many. */
+    int deliverOnce(Predicate<RaftMessage> which) {
+        List<RaftMessage> batch = new ArrayList<>();
+        for (Iterator<RaftMessage> it = inFlight.iterator(); it.hasNext(); ) {
+            RaftMessage msg = it.next();
+            if (which.test(msg)) {
+                batch.add(msg);
+                it.remove();
+            }
+        }
+        int n = 0;
+        for (RaftMessage msg : batch) {
+            if (deliver(msg)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Discards the messages in flight that match; returns how many. */
+    int drop(Predicate<RaftMessage> which) {
+        int before = inFlight.size();
+        inFlight.removeIf(which);
+        return before - inFlight.size();
+    }
+
+    List<RaftMessage> inFlight(Predicate<RaftMessage> which) {
+        return inFlight.stream().filter(which).toList();
+    }
+
+    private boolean deliver(RaftMessage msg) {
+        if (isolated.contains(msg.to()) || isolated.contains(msg.from())) {
+            return false;
+        }
+        Member to = members.get(msg.to());
+        if (to == null) {
+            return false;
+        }
+        delivered.add(msg);
+        to.protocol.step(msg);
+        process(to);
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------------------- effects
+
+    /** Carries out the member's Ready batches, in the documented order, until it has nothing more to say. */
+    void process(Member m) {
+        for (Ready r = m.protocol.ready(); !r.isEmpty(); r = m.protocol.ready()) {
+            perform(m, r);
+        }
+    }
+
+    private void perform(Member m, Ready r) {
+        m.readies.add(r);
+        // 1. sendNow: may leave before the write.
+        inFlight.addAll(r.sendNow());
+        // 2. + 3. the write, then persisted(), then sendAfterPersist.
+        if (m.manualDisk && (r.needsWrite() || !m.pendingWrites.isEmpty())) {
+            m.pendingWrites.addLast(new PendingWrite(r.state(), r.entriesToPersist(), r.sendAfterPersist()));
+        } else {
+            if (r.needsWrite()) {
+                write(m, r.state(), r.entriesToPersist());
+            }
+            inFlight.addAll(r.sendAfterPersist());
+        }
+        // 4. apply committed entries.
+        checkCommittedAreDurable(m, r.committed());
+        m.committed.addAll(r.committed());
+        if (!r.committed().isEmpty()) {
+            m.protocol.applied(r.committed().get(r.committed().size() - 1).index());
+        }
+        // 5. reads.
+        m.readsReady.addAll(r.readsReady());
+        m.readsFailed.addAll(r.readsFailed());
+    }
+
+    private static void checkCommittedAreDurable(Member m, List<LogEntry> committed) {
+        for (LogEntry e : committed) {
+            assertTrue(e.index() <= m.store.lastIndex() && m.store.termAt(e.index()) == e.term(),
+                    m.id + " handed out " + e + " for applying before it was on its disk");
+        }
+    }
+
+    private void write(Member m, PersistentState state, List<LogEntry> entries) {
+        m.store.write(state, entries);
+        m.writes++;
+        if (!entries.isEmpty()) {
+            LogEntry last = entries.get(entries.size() - 1);
+            m.protocol.persisted(last.index(), last.term());
+        }
+    }
+
+    /** Completes the oldest queued write of a manual-disk member and sends what waited for it. */
+    void completeOneWrite(String id) {
+        Member m = m(id);
+        PendingWrite w = m.pendingWrites.removeFirst();
+        if (w.state() != null || !w.entries().isEmpty()) {
+            write(m, w.state(), w.entries());
+        }
+        inFlight.addAll(w.after());
+        process(m);
+    }
+
+    /** Completes every queued write of a member, in order. */
+    void completeWrites(String id) {
+        while (!m(id).pendingWrites.isEmpty()) {
+            completeOneWrite(id);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static Predicate<RaftMessage> to(String id) {
+        NodeId n = NodeId.of(id);
+        return msg -> msg.to().equals(n);
+    }
+
+    static Predicate<RaftMessage> from(String id) {
+        NodeId n = NodeId.of(id);
+        return msg -> msg.from().equals(n);
+    }
+
+    static Predicate<RaftMessage> involving(String id) {
+        return to(id).or(from(id));
+    }
+
+    static Predicate<RaftMessage> is(Class<? extends RaftMessage> type) {
+        return type::isInstance;
+    }
+
+    /** AppendEntries carrying at least one entry (not a bare heartbeat). */
+    static Predicate<RaftMessage> appendWithEntries() {
+        return msg -> msg instanceof AppendEntriesRequest ae && !ae.entries().isEmpty();
+    }
+
+    static String terms(long[] terms) {
+        return Arrays.toString(terms);
+    }
+
+    static long[] repeat(long term, int count) {
+        long[] out = new long[count];
+        Arrays.fill(out, term);
+        return out;
+    }
+
+    static long[] concat(long[]... parts) {
+        int n = 0;
+        for (long[] p : parts) {
+            n += p.length;
+        }
+        long[] out = new long[n];
+        int i = 0;
+        for (long[] p : parts) {
+            System.arraycopy(p, 0, out, i, p.length);
+            i += p.length;
+        }
+        return out;
+    }
+}
