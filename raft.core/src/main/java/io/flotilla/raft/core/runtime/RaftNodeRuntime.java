@@ -324,7 +324,12 @@ public final class RaftNodeRuntime implements RaftNode {
             System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.ERROR,
                     self + " stopped: " + e, e);
             NodeClosedException closed = new NodeClosedException(self + " stopped after a fatal error: " + e);
+            // Nothing will expire deadlines any more: fail everything now rather than leave callers waiting.
+            for (Event pending = events.poll(); pending != null; pending = events.poll()) {
+                failEvent(pending, closed);
+            }
             reads.values().forEach(r -> r.fail(closed));
+            transfers.forEach(t -> t.future().completeExceptionally(closed));
             applier.stop();
         }
     }
