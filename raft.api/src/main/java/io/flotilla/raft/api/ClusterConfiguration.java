@@ -23,6 +23,10 @@ public record ClusterConfiguration(Set<NodeId> voters, Set<NodeId> learners, Set
      * Validates and freezes the sets (kept sorted, so configurations print and encode the same way everywhere).
      *
      * @throws IllegalArgumentException if there are no voters or a learner is also a voter
+     *
+     * @param voters see the record component
+     * @param learners see the record component
+     * @param outgoingVoters see the record component
      */
     public ClusterConfiguration {
         voters = frozen(voters, "voters");
@@ -48,7 +52,7 @@ public record ClusterConfiguration(Set<NodeId> voters, Set<NodeId> learners, Set
         return new ClusterConfiguration(voters, Set.of(), Set.of());
     }
 
-    /** Returns whether a membership change is under way (Raft §6 joint consensus). */
+    /** {@return whether a membership change is under way (Raft §6 joint consensus)} */
     public boolean isJoint() {
         return !outgoingVoters.isEmpty();
     }
@@ -73,7 +77,7 @@ public record ClusterConfiguration(Set<NodeId> voters, Set<NodeId> learners, Set
         return isVoter(id) || learners.contains(id);
     }
 
-    /** Returns every member, voters (old and new) and learners, sorted by id. */
+    /** {@return every member, voters (old and new) and learners, sorted by id} */
     public Set<NodeId> members() {
         TreeSet<NodeId> all = new TreeSet<>(voters);
         all.addAll(outgoingVoters);

@@ -22,6 +22,11 @@ public record LogEntry(long index, long term, EntryKind kind, byte[] payload) {
      * Validates the entry.
      *
      * @throws IllegalArgumentException if index or term is below 1
+     *
+     * @param index see the record component
+     * @param term see the record component
+     * @param kind see the record component
+     * @param payload see the record component
      */
     public LogEntry {
         if (index < 1) {
@@ -57,7 +62,7 @@ public record LogEntry(long index, long term, EntryKind kind, byte[] payload) {
         return new LogEntry(index, term, EntryKind.NO_OP, EMPTY);
     }
 
-    /** Returns the number of payload bytes, the unit in which batch limits are counted. */
+    /** {@return the number of payload bytes, the unit in which batch limits are counted} */
     public int size() {
         return payload.length;
     }

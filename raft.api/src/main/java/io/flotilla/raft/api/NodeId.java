@@ -18,6 +18,8 @@ public record NodeId(String value) implements Comparable<NodeId> {
      * Validates the identifier.
      *
      * @throws IllegalArgumentException if the value is empty, too long or holds other characters
+     *
+     * @param value see the record component
      */
     public NodeId {
         Objects.requireNonNull(value, "node id");
@@ -51,7 +53,7 @@ public record NodeId(String value) implements Comparable<NodeId> {
         return value.compareTo(other.value);
     }
 
-    /** Returns the identifier itself. */
+    /** {@return the identifier itself} */
     @Override
     public String toString() {
         return value;

@@ -23,7 +23,7 @@ public final class NotLeaderException extends RaftException {
         this.leader = leader;
     }
 
-    /** Returns the leader the refusing member knows of, so that the client can go there directly. */
+    /** {@return the leader the refusing member knows of, so that the client can go there directly} */
     public Optional<NodeId> leader() {
         return Optional.ofNullable(leader);
     }

@@ -17,6 +17,9 @@ public record PersistentState(long term, NodeId votedFor) {
      * Validates the state.
      *
      * @throws IllegalArgumentException if the term is negative
+     *
+     * @param term see the record component
+     * @param votedFor see the record component
      */
     public PersistentState {
         if (term < 0) {

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface RaftNode extends AutoCloseable {
 
-    /** Returns this member's id. */
+    /** {@return this member's id} */
     NodeId id();
 
     /**
@@ -76,7 +76,7 @@ public interface RaftNode extends AutoCloseable {
      */
     CompletableFuture<ClusterConfiguration> changeMembership(Map<NodeId, String> voters, Map<NodeId, String> learners);
 
-    /** Returns what this member currently knows about itself and the group; cheap, and never blocks. */
+    /** {@return what this member currently knows about itself and the group; cheap, and never blocks} */
     RaftStatus status();
 
     /**

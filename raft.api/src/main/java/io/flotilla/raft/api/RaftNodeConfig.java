@@ -27,6 +27,13 @@ public record RaftNodeConfig(
      * Validates the configuration.
      *
      * @throws IllegalArgumentException if {@code self} is not among the initial members
+     *
+     * @param self see the record component
+     * @param initialMembers see the record component
+     * @param dataDirectory see the record component
+     * @param options see the record component
+     * @param logStoreOptions see the record component
+     * @param transportOptions see the record component
      */
     public RaftNodeConfig {
         Objects.requireNonNull(self, "self");

@@ -49,136 +49,136 @@ public final class RaftOptions {
         this.snapshotKeepTailEntries = b.snapshotKeepTailEntries;
     }
 
-    /** Returns a builder holding the defaults. */
+    /** {@return a builder holding the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the defaults. */
+    /** {@return the defaults} */
     public static RaftOptions defaults() {
         return builder().build();
     }
 
-    /** Returns a builder that starts from these options. */
+    /** {@return a builder that starts from these options} */
     public Builder toBuilder() {
         return new Builder(this);
     }
 
-    /** Returns the length of one engine tick, the unit of all protocol timers (default 10). */
+    /** {@return the length of one engine tick, the unit of all protocol timers (default 10)} */
     public long tickMillis() {
         return tickMillis;
     }
 
-    /** Returns the shortest election timeout; each timeout is drawn at random from the range (default 300, Raft §5.2). */
+    /** {@return the shortest election timeout; each timeout is drawn at random from the range (default 300, Raft §5.2)} */
     public long electionTimeoutMinMillis() {
         return electionTimeoutMinMillis;
     }
 
-    /** Returns the longest election timeout (default 600). */
+    /** {@return the longest election timeout (default 600)} */
     public long electionTimeoutMaxMillis() {
         return electionTimeoutMaxMillis;
     }
 
-    /** Returns how often a leader sends heartbeats to an idle follower (default 50). */
+    /** {@return how often a leader sends heartbeats to an idle follower (default 50)} */
     public long heartbeatIntervalMillis() {
         return heartbeatIntervalMillis;
     }
 
-    /** Returns the most entries one AppendEntries message carries (default 512). */
+    /** {@return the most entries one AppendEntries message carries (default 512)} */
     public int maxEntriesPerMessage() {
         return maxEntriesPerMessage;
     }
 
-    /** Returns the most payload bytes one AppendEntries message carries; a larger single entry is sent alone (default 1 MiB). */
+    /** {@return the most payload bytes one AppendEntries message carries; a larger single entry is sent alone (default 1 MiB)} */
     public long maxBytesPerMessage() {
         return maxBytesPerMessage;
     }
 
-    /** Returns how many AppendEntries a leader keeps unacknowledged per follower: the pipelining window (default 64). */
+    /** {@return how many AppendEntries a leader keeps unacknowledged per follower: the pipelining window (default 64)} */
     public int maxInflightAppends() {
         return maxInflightAppends;
     }
 
-    /** Returns how many requests may wait in the node's queue before new ones fail with {@link OverloadedException} (default 10000). */
+    /** {@return how many requests may wait in the node's queue before new ones fail with {@link OverloadedException} (default 10000)} */
     public int maxPendingRequests() {
         return maxPendingRequests;
     }
 
-    /** Returns how long a proposal or read may take before it fails with {@link RaftTimeoutException} (default 5000). */
+    /** {@return how long a proposal or read may take before it fails with {@link RaftTimeoutException} (default 5000)} */
     public long requestTimeoutMillis() {
         return requestTimeoutMillis;
     }
 
-    /** Returns the name of the log store provider to use (default {@code "rocksdb"}). */
+    /** {@return the name of the log store provider to use (default {@code "rocksdb"})} */
     public String logStore() {
         return logStore;
     }
 
-    /** Returns the name of the transport provider to use (default {@code "grpc"}). */
+    /** {@return the name of the transport provider to use (default {@code "grpc"})} */
     public String transport() {
         return transport;
     }
 
     /**
-     * Returns whether a member asks for pre-votes before raising its term (thesis §9.6), so that a member rejoining
-     * after a partition cannot depose a healthy leader (default true).
+     * {@return whether a member asks for pre-votes before raising its term (thesis §9.6), so that a member rejoining
+     * after a partition cannot depose a healthy leader (default true)}
      */
     public boolean preVote() {
         return preVote;
     }
 
     /**
-     * Returns whether a leader steps down when it has not heard from a majority for an election timeout (thesis §6.2),
-     * and followers ignore vote requests while they hear from a leader (§4.2.3). Required by lease reads (default true).
+     * {@return whether a leader steps down when it has not heard from a majority for an election timeout (thesis §6.2),
+     * and followers ignore vote requests while they hear from a leader (§4.2.3). Required by lease reads (default true)}
      */
     public boolean checkQuorum() {
         return checkQuorum;
     }
 
     /**
-     * Returns the largest difference in clock <em>rate</em> between members that lease reads assume, in percent
+     * {@return the largest difference in clock <em>rate</em> between members that lease reads assume, in percent
      * (default 10). A leader's lease lasts the shortest election timeout minus this share of it, counted from when the
-     * confirming heartbeats were sent; if clocks drift more than this, lease reads may be stale.
+     * confirming heartbeats were sent; if clocks drift more than this, lease reads may be stale}
      */
     public int clockDriftBoundPercent() {
         return clockDriftBoundPercent;
     }
 
     /**
-     * Returns how many entries may be applied since the last snapshot before the next one is taken (default 10000);
-     * the log is then compacted behind it.
+     * {@return how many entries may be applied since the last snapshot before the next one is taken (default 10000);
+     * the log is then compacted behind it}
      */
     public long snapshotThresholdEntries() {
         return snapshotThresholdEntries;
     }
 
     /**
-     * Returns how many entries before a snapshot are kept in the log when compacting (default 1000), so followers
-     * that are only a little behind catch up from the log instead of needing the whole snapshot.
+     * {@return how many entries before a snapshot are kept in the log when compacting (default 1000), so followers
+     * that are only a little behind catch up from the log instead of needing the whole snapshot}
      */
     public long snapshotKeepTailEntries() {
         return snapshotKeepTailEntries;
     }
 
     /**
-     * Returns the lease length in ticks: the shortest election timeout shortened by the clock-drift bound, and by one
-     * more tick because the engine reads its clock only once per tick.
+     * {@return the lease length in ticks: the shortest election timeout shortened by the clock-drift bound, and by one
+     * more tick because the engine reads its clock only once per tick}
      */
     public int leaseTicks() {
         return (int) Math.max(0, (long) electionTimeoutMinTicks() * (100 - clockDriftBoundPercent) / 100 - 1);
     }
 
-    /** Returns the election timeout range in ticks, lower bound (rounded up so it is never shorter than asked). */
+    /** {@return the election timeout range in ticks, lower bound (rounded up so it is never shorter than asked)} */
     public int electionTimeoutMinTicks() {
         return ticks(electionTimeoutMinMillis);
     }
 
-    /** Returns the election timeout range in ticks, upper bound. */
+    /** {@return the election timeout range in ticks, upper bound} */
     public int electionTimeoutMaxTicks() {
         return ticks(electionTimeoutMaxMillis);
     }
 
-    /** Returns the heartbeat interval in ticks. */
+    /** {@return the heartbeat interval in ticks} */
     public int heartbeatTicks() {
         return ticks(heartbeatIntervalMillis);
     }

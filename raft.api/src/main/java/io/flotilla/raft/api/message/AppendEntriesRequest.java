@@ -21,7 +21,18 @@ public record AppendEntriesRequest(
         NodeId from, NodeId to, long term, long prevLogIndex, long prevLogTerm, List<LogEntry> entries,
         long leaderCommit, long readRound) implements RaftMessage {
 
-    /** Freezes the entry list. */
+    /**
+     * Freezes the entry list.
+     *
+     * @param from see the record component
+     * @param to see the record component
+     * @param term see the record component
+     * @param prevLogIndex see the record component
+     * @param prevLogTerm see the record component
+     * @param entries see the record component
+     * @param leaderCommit see the record component
+     * @param readRound see the record component
+     */
     public AppendEntriesRequest {
         entries = List.copyOf(entries);
     }

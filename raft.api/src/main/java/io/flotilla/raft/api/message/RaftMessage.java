@@ -13,12 +13,12 @@ public sealed interface RaftMessage
         permits AppendEntriesRequest, AppendEntriesResponse, RequestVoteRequest, RequestVoteResponse,
         InstallSnapshotRequest, InstallSnapshotResponse, TimeoutNowRequest, ReadIndexRequest, ReadIndexResponse {
 
-    /** Returns the sender. */
+    /** {@return the sender} */
     NodeId from();
 
-    /** Returns the addressee. */
+    /** {@return the addressee} */
     NodeId to();
 
-    /** Returns the sender's current term. */
+    /** {@return the sender's current term} */
     long term();
 }

@@ -24,12 +24,12 @@ public final class CorruptLogException extends LogStoreException {
         this.index = index;
     }
 
-    /** Returns where the damaged store lives. */
+    /** {@return where the damaged store lives} */
     public String store() {
         return store;
     }
 
-    /** Returns the damaged index, or -1 for metadata. */
+    /** {@return the damaged index, or -1 for metadata} */
     public long index() {
         return index;
     }

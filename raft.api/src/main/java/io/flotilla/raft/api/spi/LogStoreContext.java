@@ -17,7 +17,13 @@ import java.util.TreeSet;
  */
 public record LogStoreContext(NodeId node, Path directory, Map<String, String> options) {
 
-    /** Freezes the options. */
+    /**
+     * Freezes the options.
+     *
+     * @param node see the record component
+     * @param directory see the record component
+     * @param options see the record component
+     */
     public LogStoreContext {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(directory, "directory");

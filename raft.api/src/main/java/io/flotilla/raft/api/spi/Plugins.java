@@ -50,12 +50,12 @@ public final class Plugins {
         return find("transport", name, ServiceLoader.load(TransportProvider.class), TransportProvider::name);
     }
 
-    /** Returns the names of the log stores available, sorted. */
+    /** {@return the names of the log stores available, sorted} */
     public static List<String> logStoreNames() {
         return names(ServiceLoader.load(LogStoreProvider.class), LogStoreProvider::name);
     }
 
-    /** Returns the names of the transports available, sorted. */
+    /** {@return the names of the transports available, sorted} */
     public static List<String> transportNames() {
         return names(ServiceLoader.load(TransportProvider.class), TransportProvider::name);
     }

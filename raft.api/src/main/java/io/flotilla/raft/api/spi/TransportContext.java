@@ -14,7 +14,14 @@ import java.util.Objects;
  */
 public record TransportContext(NodeId self, String listenAddress, Map<NodeId, String> peers, Map<String, String> options) {
 
-    /** Freezes the maps. */
+    /**
+     * Freezes the maps.
+     *
+     * @param self see the record component
+     * @param listenAddress see the record component
+     * @param peers see the record component
+     * @param options see the record component
+     */
     public TransportContext {
         Objects.requireNonNull(self, "self");
         Objects.requireNonNull(listenAddress, "listenAddress");
