@@ -620,16 +620,21 @@ public final class RaftProtocol {
 
     // ----------------------------------------------------------------------------------------------- replication
 
-    private void handleAppendEntries(AppendEntriesRequest req) {
+    /** A message only a leader of our term sends: follow it, and restart the election timer. */
+    private void acceptLeader(RaftMessage m) {
         if (role == RaftRole.LEADER) {
-            throw new IllegalStateException(self + " is leader of term " + term + " and got AppendEntries from "
-                    + req.from() + " in the same term: Election Safety violated");
+            throw new IllegalStateException(self + " is leader of term " + term + " and got "
+                    + m.getClass().getSimpleName() + " from " + m.from() + " in the same term: Election Safety violated");
         }
         if (role != RaftRole.FOLLOWER) {
-            becomeFollower(term, req.from());
+            becomeFollower(term, m.from());
         }
-        leader = req.from();
+        leader = m.from();
         electionElapsed = 0;
+    }
+
+    private void handleAppendEntries(AppendEntriesRequest req) {
+        acceptLeader(req);
         if (installingFrom != null) {
             return; // a snapshot is being installed; the log is about to be replaced, the leader will retry
         }
@@ -929,15 +934,7 @@ public final class RaftProtocol {
     }
 
     private void handleInstallSnapshot(InstallSnapshotRequest req) {
-        if (role == RaftRole.LEADER) {
-            throw new IllegalStateException(self + " is leader of term " + term + " and got InstallSnapshot from "
-                    + req.from() + " in the same term: Election Safety violated");
-        }
-        if (role != RaftRole.FOLLOWER) {
-            becomeFollower(term, req.from());
-        }
-        leader = req.from();
-        electionElapsed = 0;
+        acceptLeader(req);
         if (req.snapshotIndex() <= commitIndex) {
             // We already hold everything it covers.
             sendAfterPersist.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(), 0, true));

@@ -127,40 +127,17 @@ public final class SnapshotFormat {
      * @throws IllegalArgumentException naming what is wrong (bad magic, truncation, checksum mismatch)
      */
     public static Decoded decode(byte[] bytes) {
-        try {
-            ByteBuffer in = ByteBuffer.wrap(bytes);
-            if (in.getInt() != MAGIC) {
-                throw new IllegalArgumentException("not a Flotilla snapshot (bad magic)");
-            }
-            byte version = in.get();
-            if (version != VERSION) {
-                throw new IllegalArgumentException("unknown snapshot version " + version);
-            }
-            long index = in.getLong();
-            long term = in.getLong();
-            int membersLength = in.getInt();
-            if (membersLength < 0 || membersLength > in.remaining()) {
-                throw new IllegalArgumentException("bad membership length " + membersLength);
-            }
-            byte[] members = new byte[membersLength];
-            in.get(members);
-            long dataLength = in.getLong();
-            if (dataLength < 0 || dataLength != in.remaining() - 4) {
-                throw new IllegalArgumentException("truncated snapshot: header promises " + dataLength
-                        + " data bytes, " + (in.remaining() - 4) + " present");
-            }
-            byte[] data = new byte[(int) dataLength];
-            in.get(data);
-            CRC32C crc = new CRC32C();
-            crc.update(bytes, 0, in.position());
-            if ((int) crc.getValue() != in.getInt()) {
-                throw new IllegalArgumentException("snapshot checksum mismatch");
-            }
-            Header header = new Header(index, term, MembershipCodec.decode(members), bytes.length);
-            return new Decoded(header, data);
-        } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("truncated snapshot", e);
+        if (bytes.length < FIXED_HEADER_BYTES + 4) {
+            throw new IllegalArgumentException("truncated snapshot (" + bytes.length + " bytes)");
         }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
+            throw new IllegalArgumentException("snapshot checksum mismatch");
+        }
+        Header header = parseHeader(bytes, bytes.length);
+        int dataStart = headerLength(header.membership());
+        return new Decoded(header, java.util.Arrays.copyOfRange(bytes, dataStart, bytes.length - 4));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.flotilla.raft.core.protocol;
 
 import io.flotilla.raft.api.LogEntry;
+import io.flotilla.raft.api.spi.LogStore;
 import java.util.List;
 
 /**
@@ -34,4 +35,34 @@ public interface StableLog {
      * @return the entries
      */
     List<LogEntry> read(long from, long to, long maxBytes);
+
+    /**
+     * Returns the read-only view of a log store (its reading methods have the same meaning).
+     *
+     * @param store the member's log store
+     * @return the view
+     */
+    static StableLog over(LogStore store) {
+        return new StableLog() {
+            @Override
+            public long firstIndex() {
+                return store.firstIndex();
+            }
+
+            @Override
+            public long lastIndex() {
+                return store.lastIndex();
+            }
+
+            @Override
+            public long termAt(long index) {
+                return store.termAt(index);
+            }
+
+            @Override
+            public List<LogEntry> read(long from, long to, long maxBytes) {
+                return store.read(from, to, maxBytes);
+            }
+        };
+    }
 }

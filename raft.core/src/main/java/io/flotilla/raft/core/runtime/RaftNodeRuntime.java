@@ -19,6 +19,7 @@ import io.flotilla.raft.core.protocol.MembershipCodec;
 import io.flotilla.raft.core.protocol.ProposalResult;
 import io.flotilla.raft.core.protocol.SnapshotFormat;
 import io.flotilla.raft.core.protocol.SnapshotSource;
+import io.flotilla.raft.core.protocol.StableLog;
 import io.flotilla.raft.core.protocol.RaftProtocol;
 import io.flotilla.raft.core.protocol.Ready;
 import java.nio.file.Path;
@@ -100,6 +101,7 @@ public final class RaftNodeRuntime implements RaftNode {
     private final Thread applyThread;
     private long nextReadId;
     private volatile boolean running = true;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile RaftStatus status;
 
     private RaftNodeRuntime(NodeId self, ClusterConfiguration configuration, Map<NodeId, String> addresses,
@@ -124,7 +126,7 @@ public final class RaftNodeRuntime implements RaftNode {
                 store.reset(recovered.index(), recovered.term()); // a crash came between snapshot and log reset
             }
         }
-        this.protocol = new RaftProtocol(self, configuration, addresses, options, new StoreBackedLog(store),
+        this.protocol = new RaftProtocol(self, configuration, addresses, options, StableLog.over(store),
                 store.state(), recovered, snapshots == null ? SnapshotSource.NONE : snapshots, random);
         long applied = recovered == null ? 0 : recovered.index();
         this.applier = new Applier(self, stateMachine, applied, recovered == null ? 0 : recovered.term(), membership,
@@ -246,7 +248,9 @@ public final class RaftNodeRuntime implements RaftNode {
 
     @Override
     public void close() {
-        if (!running) {
+        // Its own flag: after a fatal error the loop has stopped (running is false), yet the transport and the store
+        // must still be closed.
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
         running = false;

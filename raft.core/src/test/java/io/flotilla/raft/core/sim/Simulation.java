@@ -194,7 +194,7 @@ final class Simulation {
             }
         }
         n.lastSnapshotIndex = recovered == null ? 0 : recovered.index();
-        n.protocol = new RaftProtocol(n.id, configuration, Map.of(), options, new DiskView(n.disk), n.disk.state(),
+        n.protocol = new RaftProtocol(n.id, configuration, Map.of(), options, io.flotilla.raft.core.protocol.StableLog.over(n.disk), n.disk.state(),
                 recovered, n.snapshotSource, random.split());
         n.clockOrigin = now;
         n.ticksGiven = 0;
