@@ -1,0 +1,53 @@
+package io.flotilla.kv.service.api;
+
+import io.flotilla.kv.service.mvcc.KvException;
+import io.flotilla.kv.service.node.EtcdStatus;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** Completes unary gRPC calls from futures, with every failure turned into etcd's status. */
+final class Replies {
+
+    private Replies() {
+    }
+
+    /**
+     * Starts a request and answers the call when it completes. The request is started inside a try, so a request
+     * refused before it starts (say, an invalid key) is answered with its error rather than thrown at gRPC.
+     *
+     * @param request  starts the work
+     * @param response turns its result into the response
+     * @param observer the call
+     * @param executor where to complete the call (never the engine's apply thread)
+     * @param <T>      the result type
+     * @param <R>      the response type
+     */
+    static <T, R> void reply(Supplier<CompletableFuture<T>> request, Function<T, R> response,
+                             StreamObserver<R> observer, Executor executor) {
+        CompletableFuture<T> future;
+        try {
+            future = request.get();
+        } catch (KvException | io.grpc.StatusRuntimeException e) {
+            observer.onError(EtcdStatus.toException(e));
+            return;
+        }
+        future.whenCompleteAsync((result, failure) -> {
+            if (failure != null) {
+                observer.onError(EtcdStatus.toException(failure));
+                return;
+            }
+            R value;
+            try {
+                value = response.apply(result);
+            } catch (RuntimeException e) {
+                observer.onError(EtcdStatus.toException(e));
+                return;
+            }
+            observer.onNext(value);
+            observer.onCompleted();
+        }, executor);
+    }
+}

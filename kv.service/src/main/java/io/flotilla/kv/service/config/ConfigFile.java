@@ -1,0 +1,60 @@
+package io.flotilla.kv.service.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The server configuration as written in a YAML (or JSON) file, before validation; command-line flags are applied
+ * on top of it. Field names are the file's keys; null means "not given". Read by Jackson, which rejects unknown keys.
+ */
+public final class ConfigFile {
+
+    /** This member's id (required). */
+    public String nodeId;
+    /** Where the member keeps its data; default {@code ./<nodeId>.flotilla}. */
+    public String dataDir;
+    /** Where to listen for clients, {@code host:port}; default: this member's {@code cluster} client address. */
+    public String clientAddress;
+    /** Where the Raft transport listens; if given, must equal this member's {@code cluster} peer address. */
+    public String peerAddress;
+    /** Every member of the initial cluster by id, this one included (required). */
+    public Map<String, MemberEntry> cluster = new LinkedHashMap<>();
+    /** The Raft log store; default {@code rocksdb}. */
+    public PluginSection logStore = new PluginSection();
+    /** The Raft transport; default {@code grpc}. */
+    public PluginSection transport = new PluginSection();
+    /** Engine tuning: {@code RaftOptions} fields by name, e.g. {@code electionTimeoutMinMillis: 300}. */
+    public Map<String, String> engine = new LinkedHashMap<>();
+    /** Largest write request in bytes; default 1.5 MiB, as etcd. */
+    public Integer maxRequestBytes;
+    /** How long shutdown lets requests in flight finish, in milliseconds; default 5000. */
+    public Long shutdownGraceMillis;
+
+    /** Creates an empty configuration. */
+    public ConfigFile() {
+    }
+
+    /** One member's addresses. */
+    public static final class MemberEntry {
+        /** Where the member's Raft transport listens, {@code host:port}. */
+        public String peer;
+        /** Where the member serves clients, {@code host:port}. */
+        public String client;
+
+        /** Creates an empty entry. */
+        public MemberEntry() {
+        }
+    }
+
+    /** A plugin chosen by name, with its options. */
+    public static final class PluginSection {
+        /** The provider's name. */
+        public String name;
+        /** Provider-specific options. */
+        public Map<String, String> options = new LinkedHashMap<>();
+
+        /** Creates an empty section. */
+        public PluginSection() {
+        }
+    }
+}

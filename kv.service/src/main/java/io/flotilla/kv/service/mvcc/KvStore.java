@@ -1,0 +1,254 @@
+package io.flotilla.kv.service.mvcc;
+
+import com.google.protobuf.ByteString;
+import io.flotilla.kv.service.internal.proto.etcd.CompactionRequest;
+import io.flotilla.kv.service.internal.proto.etcd.CompactionResponse;
+import io.flotilla.kv.service.internal.proto.etcd.Compare;
+import io.flotilla.kv.service.internal.proto.etcd.DeleteRangeRequest;
+import io.flotilla.kv.service.internal.proto.etcd.DeleteRangeResponse;
+import io.flotilla.kv.service.internal.proto.etcd.PutRequest;
+import io.flotilla.kv.service.internal.proto.etcd.PutResponse;
+import io.flotilla.kv.service.internal.proto.etcd.RangeRequest;
+import io.flotilla.kv.service.internal.proto.etcd.RangeResponse;
+import io.flotilla.kv.service.internal.proto.etcd.RequestOp;
+import io.flotilla.kv.service.internal.proto.etcd.ResponseHeader;
+import io.flotilla.kv.service.internal.proto.etcd.ResponseOp;
+import io.flotilla.kv.service.internal.proto.etcd.TxnRequest;
+import io.flotilla.kv.service.internal.proto.etcd.TxnResponse;
+import io.flotilla.kv.service.internal.proto.ext.AppendRequest;
+import io.flotilla.kv.service.internal.proto.ext.AppendResponse;
+import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The etcd v3 KV operations — Range, Put, DeleteRange, Txn, Compact — plus Flotilla's Append, over an
+ * {@link MvccStore}. Every method is deterministic; failures are {@link KvException}s, thrown before anything is
+ * changed. Response headers carry the revision only; the server fills in cluster, member and term.
+ *
+ * <p>Not thread-safe: one thread (the Raft apply thread) drives it.
+ */
+public final class KvStore {
+
+    private final MvccStore store;
+
+    /** Creates an empty store (revision 1). */
+    public KvStore() {
+        this(new MvccStore());
+    }
+
+    /**
+     * Serves requests over an existing store.
+     *
+     * @param store the store
+     */
+    public KvStore(MvccStore store) {
+        this.store = store;
+    }
+
+    /** Returns the multi-version store underneath. */
+    public MvccStore mvcc() {
+        return store;
+    }
+
+    /**
+     * Reads a range.
+     *
+     * @param r the request
+     * @return the response
+     * @throws KvException for an invalid request or an unreadable revision
+     */
+    public RangeResponse range(RangeRequest r) {
+        RequestValidator.checkRange(r);
+        return RangeReader.range(store, r, store.revision());
+    }
+
+    /**
+     * Writes a key.
+     *
+     * @param r the request
+     * @return the response
+     * @throws KvException for an invalid request, a lease, or {@code ignore_*} on a missing key
+     */
+    public PutResponse put(PutRequest r) {
+        RequestValidator.checkPut(r);
+        checkPutTarget(r);
+        MvccStore.WriteBatch batch = store.beginWrite();
+        PutResponse response = put(batch, r);
+        batch.end();
+        return response;
+    }
+
+    /**
+     * Deletes a range.
+     *
+     * @param r the request
+     * @return the response
+     * @throws KvException for an invalid request
+     */
+    public DeleteRangeResponse deleteRange(DeleteRangeRequest r) {
+        RequestValidator.checkDelete(r);
+        MvccStore.WriteBatch batch = store.beginWrite();
+        DeleteRangeResponse response = deleteRange(batch, r);
+        batch.end();
+        return response;
+    }
+
+    /**
+     * Appends to a key's value in one step.
+     *
+     * @param r the request
+     * @return the response, with the key's new record
+     * @throws KvException for an invalid request
+     */
+    public AppendResponse append(AppendRequest r) {
+        RequestValidator.checkAppend(r);
+        MvccStore.WriteBatch batch = store.beginWrite();
+        KeyValue current = batch.get(r.getKey());
+        ByteString value = current == null ? r.getValue() : current.getValue().concat(r.getValue());
+        KeyValue written = batch.put(r.getKey(), value, 0);
+        long revision = batch.end();
+        return AppendResponse.newBuilder().setHeader(header(revision)).setKv(written).build();
+    }
+
+    /**
+     * Discards history before a revision.
+     *
+     * @param r the request
+     * @return the response, at the current revision
+     * @throws KvException for a revision already compacted or not yet reached
+     */
+    public CompactionResponse compact(CompactionRequest r) {
+        store.compact(r.getRevision());
+        return CompactionResponse.newBuilder().setHeader(header(store.revision())).build();
+    }
+
+    /**
+     * Runs a transaction: the compares of every transaction on the chosen path (nested ones included) are evaluated
+     * against the state before it starts, then the chosen operations run in order, seeing each other's writes; all
+     * writes share one new revision.
+     *
+     * @param r the request
+     * @return the response
+     * @throws KvException for an invalid request, or an operation that cannot run (nothing is changed then)
+     */
+    public TxnResponse txn(TxnRequest r) {
+        RequestValidator.checkTxn(r);
+        Deque<Boolean> path = new ArrayDeque<>();
+        choosePath(r, path);
+        checkChosenOps(r, new ArrayDeque<>(path));
+        MvccStore.WriteBatch batch = store.beginWrite();
+        TxnResponse.Builder response = runTxn(batch, r, path);
+        long revision = batch.end();
+        return response.setHeader(header(revision)).build();
+    }
+
+    /**
+     * Tells whether a transaction only reads, in every branch; such a transaction need not be replicated.
+     *
+     * @param r the request
+     * @return true if it holds no put and no delete
+     */
+    public static boolean isReadOnly(TxnRequest r) {
+        return isReadOnly(r.getSuccessList()) && isReadOnly(r.getFailureList());
+    }
+
+    private static boolean isReadOnly(List<RequestOp> ops) {
+        for (RequestOp op : ops) {
+            if (op.hasRequestPut() || op.hasRequestDeleteRange()
+                    || (op.hasRequestTxn() && !isReadOnly(op.getRequestTxn()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void choosePath(TxnRequest r, Deque<Boolean> path) {
+        boolean succeeded = true;
+        for (Compare c : r.getCompareList()) {
+            List<KeyValue> kvs = store.range(KeyRange.of(c.getKey(), c.getRangeEnd()), store.revision());
+            if (!Comparisons.holds(c, kvs)) {
+                succeeded = false;
+                break;
+            }
+        }
+        path.addLast(succeeded);
+        for (RequestOp op : succeeded ? r.getSuccessList() : r.getFailureList()) {
+            if (op.hasRequestTxn()) {
+                choosePath(op.getRequestTxn(), path);
+            }
+        }
+    }
+
+    /** Checks, before anything changes, what only the store can tell: leases, missing keys, revisions of reads. */
+    private void checkChosenOps(TxnRequest r, Deque<Boolean> path) {
+        for (RequestOp op : path.removeFirst() ? r.getSuccessList() : r.getFailureList()) {
+            switch (op.getRequestCase()) {
+                case REQUEST_PUT -> checkPutTarget(op.getRequestPut());
+                case REQUEST_RANGE -> store.readableRevision(op.getRequestRange().getRevision(), store.revision());
+                case REQUEST_TXN -> checkChosenOps(op.getRequestTxn(), path);
+                default -> { }
+            }
+        }
+    }
+
+    private TxnResponse.Builder runTxn(MvccStore.WriteBatch batch, TxnRequest r, Deque<Boolean> path) {
+        boolean succeeded = path.removeFirst();
+        TxnResponse.Builder response = TxnResponse.newBuilder().setSucceeded(succeeded);
+        for (RequestOp op : succeeded ? r.getSuccessList() : r.getFailureList()) {
+            response.addResponses(switch (op.getRequestCase()) {
+                case REQUEST_RANGE -> ResponseOp.newBuilder().setResponseRange(
+                        RangeReader.range(store, op.getRequestRange(), batch.readRevision()));
+                case REQUEST_PUT -> ResponseOp.newBuilder().setResponsePut(put(batch, op.getRequestPut()));
+                case REQUEST_DELETE_RANGE -> ResponseOp.newBuilder().setResponseDeleteRange(
+                        deleteRange(batch, op.getRequestDeleteRange()));
+                case REQUEST_TXN -> {
+                    TxnResponse.Builder nested = runTxn(batch, op.getRequestTxn(), path);
+                    yield ResponseOp.newBuilder().setResponseTxn(
+                            nested.setHeader(header(batch.readRevision())));
+                }
+                default -> throw new IllegalStateException("validated transaction holds an empty operation");
+            });
+        }
+        return response;
+    }
+
+    private void checkPutTarget(PutRequest r) {
+        if (r.getLease() != 0) {
+            throw KvError.LEASE_NOT_FOUND.exception();
+        }
+        if ((r.getIgnoreValue() || r.getIgnoreLease())
+                && store.range(KeyRange.of(r.getKey(), ByteString.EMPTY), store.revision()).isEmpty()) {
+            throw KvError.KEY_NOT_FOUND.exception();
+        }
+    }
+
+    private static PutResponse put(MvccStore.WriteBatch batch, PutRequest r) {
+        KeyValue previous = batch.get(r.getKey());
+        ByteString value = r.getIgnoreValue() ? previous.getValue() : r.getValue();
+        long lease = r.getIgnoreLease() ? previous.getLease() : r.getLease();
+        batch.put(r.getKey(), value, lease);
+        PutResponse.Builder response = PutResponse.newBuilder().setHeader(header(batch.writeRevision()));
+        if (r.getPrevKv() && previous != null) {
+            response.setPrevKv(previous);
+        }
+        return response.build();
+    }
+
+    private static DeleteRangeResponse deleteRange(MvccStore.WriteBatch batch, DeleteRangeRequest r) {
+        List<KeyValue> deleted = batch.deleteRange(KeyRange.of(r.getKey(), r.getRangeEnd()));
+        DeleteRangeResponse.Builder response = DeleteRangeResponse.newBuilder()
+                .setHeader(header(batch.readRevision()))
+                .setDeleted(deleted.size());
+        if (r.getPrevKv()) {
+            response.addAllPrevKvs(new ArrayList<>(deleted));
+        }
+        return response.build();
+    }
+
+    private static ResponseHeader header(long revision) {
+        return ResponseHeader.newBuilder().setRevision(revision).build();
+    }
+}

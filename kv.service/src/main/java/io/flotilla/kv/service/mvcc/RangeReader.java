@@ -1,0 +1,93 @@
+package io.flotilla.kv.service.mvcc;
+
+import io.flotilla.kv.service.internal.proto.etcd.RangeRequest;
+import io.flotilla.kv.service.internal.proto.etcd.RangeResponse;
+import io.flotilla.kv.service.internal.proto.etcd.ResponseHeader;
+import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Answers etcd Range requests from an {@link MvccStore}, following etcd's rules: {@code count} is the number of keys
+ * in the range whatever the limit and filters; filters by mod/create revision apply before sorting and limiting;
+ * sorting by anything but the key defaults to ascending; {@code more} says the limit cut the result.
+ */
+final class RangeReader {
+
+    private RangeReader() {
+    }
+
+    /**
+     * Answers a request.
+     *
+     * @param store   the store
+     * @param request the request, already validated ({@link RequestValidator})
+     * @param current the newest revision the reader may see, reported in the header
+     * @return the response; its header carries only the revision
+     * @throws KvException for a compacted or future revision
+     */
+    static RangeResponse range(MvccStore store, RangeRequest request, long current) {
+        long at = store.readableRevision(request.getRevision(), current);
+        List<KeyValue> all = store.range(KeyRange.of(request.getKey(), request.getRangeEnd()), at);
+        RangeResponse.Builder response = RangeResponse.newBuilder()
+                .setHeader(ResponseHeader.newBuilder().setRevision(current))
+                .setCount(all.size());
+        if (request.getCountOnly()) {
+            return response.build();
+        }
+        List<KeyValue> kvs = filtered(all, request);
+        Comparator<KeyValue> order = order(request);
+        if (order != null) {
+            kvs = new ArrayList<>(kvs);
+            kvs.sort(order); // stable: equal targets stay in key order, so every member answers alike
+        }
+        if (request.getLimit() > 0 && kvs.size() > request.getLimit()) {
+            kvs = kvs.subList(0, (int) request.getLimit());
+            response.setMore(true);
+        }
+        for (KeyValue kv : kvs) {
+            response.addKvs(request.getKeysOnly() ? kv.toBuilder().clearValue().build() : kv);
+        }
+        return response.build();
+    }
+
+    private static List<KeyValue> filtered(List<KeyValue> kvs, RangeRequest r) {
+        if (r.getMinModRevision() == 0 && r.getMaxModRevision() == 0
+                && r.getMinCreateRevision() == 0 && r.getMaxCreateRevision() == 0) {
+            return kvs;
+        }
+        List<KeyValue> out = new ArrayList<>(kvs.size());
+        for (KeyValue kv : kvs) {
+            boolean keep = (r.getMinModRevision() == 0 || kv.getModRevision() >= r.getMinModRevision())
+                    && (r.getMaxModRevision() == 0 || kv.getModRevision() <= r.getMaxModRevision())
+                    && (r.getMinCreateRevision() == 0 || kv.getCreateRevision() >= r.getMinCreateRevision())
+                    && (r.getMaxCreateRevision() == 0 || kv.getCreateRevision() <= r.getMaxCreateRevision());
+            if (keep) {
+                out.add(kv);
+            }
+        }
+        return out;
+    }
+
+    /** Returns the order to sort by, or null when the key order the store returns already is the answer. */
+    private static Comparator<KeyValue> order(RangeRequest r) {
+        RangeRequest.SortOrder sortOrder = r.getSortOrder();
+        RangeRequest.SortTarget target = r.getSortTarget();
+        if (target != RangeRequest.SortTarget.KEY && sortOrder == RangeRequest.SortOrder.NONE) {
+            sortOrder = RangeRequest.SortOrder.ASCEND;
+        }
+        if (sortOrder == RangeRequest.SortOrder.NONE
+                || (sortOrder == RangeRequest.SortOrder.ASCEND && target == RangeRequest.SortTarget.KEY)) {
+            return null;
+        }
+        Comparator<KeyValue> ascending = switch (target) {
+            case VERSION -> Comparator.comparingLong(KeyValue::getVersion);
+            case CREATE -> Comparator.comparingLong(KeyValue::getCreateRevision);
+            case MOD -> Comparator.comparingLong(KeyValue::getModRevision);
+            case VALUE -> Comparator.comparing(KeyValue::getValue, KeyRange.KEY_ORDER);
+            default -> Comparator.comparing(KeyValue::getKey, KeyRange.KEY_ORDER);
+        };
+        return sortOrder == RangeRequest.SortOrder.DESCEND ? ascending.reversed() : ascending;
+    }
+}

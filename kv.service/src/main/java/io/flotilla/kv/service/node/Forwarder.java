@@ -1,0 +1,83 @@
+package io.flotilla.kv.service.node;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.flotilla.kv.service.internal.proto.command.Command;
+import io.flotilla.kv.service.internal.proto.command.CommandResult;
+import io.flotilla.kv.service.internal.proto.command.ForwardingGrpc;
+import io.flotilla.kv.service.internal.proto.command.Query;
+import io.flotilla.kv.service.internal.proto.command.QueryResult;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hands requests to the leader's client port ({@code Forwarding} service), over one long-lived channel per member.
+ * Used when this member cannot serve a request itself: writes on a follower, and linearizable reads that the follower
+ * could not confirm.
+ */
+final class Forwarder implements AutoCloseable {
+
+    private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final int maxMessageBytes;
+    private volatile boolean closed;
+
+    Forwarder(int maxMessageBytes) {
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    CompletableFuture<CommandResult> propose(HostPort leader, Command command, long timeoutMillis) {
+        return toCompletable(stub(leader, timeoutMillis).propose(command));
+    }
+
+    CompletableFuture<QueryResult> query(HostPort leader, Query query, long timeoutMillis) {
+        return toCompletable(stub(leader, timeoutMillis).query(query));
+    }
+
+    private ForwardingGrpc.ForwardingFutureStub stub(HostPort target, long timeoutMillis) {
+        if (closed) {
+            throw EtcdStatus.STOPPED.asRuntimeException();
+        }
+        ManagedChannel channel = channels.computeIfAbsent(target, t -> NettyChannelBuilder
+                .forAddress(t.host(), t.port())
+                .usePlaintext()
+                .maxInboundMessageSize(maxMessageBytes)
+                .build());
+        return ForwardingGrpc.newFutureStub(channel).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private static <T> CompletableFuture<T> toCompletable(ListenableFuture<T> future) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Futures.addCallback(future, new FutureCallback<T>() {
+            @Override
+            public void onSuccess(T value) {
+                result.complete(value);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                result.completeExceptionally(EtcdStatus.forwardingFailure(t));
+            }
+        }, MoreExecutors.directExecutor());
+        return result;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        for (ManagedChannel channel : channels.values()) {
+            try {
+                channel.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.flotilla.kv.service.server;
+
+import io.flotilla.kv.service.api.ClusterApi;
+import io.flotilla.kv.service.api.ExtensionApi;
+import io.flotilla.kv.service.api.ForwardingApi;
+import io.flotilla.kv.service.api.KvApi;
+import io.flotilla.kv.service.api.MaintenanceApi;
+import io.flotilla.kv.service.node.HostPort;
+import io.flotilla.kv.service.node.KvNode;
+import io.flotilla.kv.service.node.ServerSettings;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running KV server member: its {@link KvNode} and the gRPC server on its client address that serves the etcd API,
+ * Flotilla's extension and request forwarding between members.
+ *
+ * <p>{@link #close()} shuts down in the order that keeps clients informed: stop accepting calls, give calls in
+ * flight a grace period to finish, cancel the rest (clients see UNAVAILABLE), then close the Raft node, which fails
+ * whatever is still pending with "etcdserver: server stopped".
+ */
+public final class KvServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KvServer.class);
+
+    private final KvNode node;
+    private final Server grpc;
+    private final Duration shutdownGrace;
+    private volatile boolean closed;
+
+    private KvServer(KvNode node, Server grpc, Duration shutdownGrace) {
+        this.node = node;
+        this.grpc = grpc;
+        this.shutdownGrace = shutdownGrace;
+    }
+
+    /**
+     * Starts the member and serves clients on its advertised client address.
+     *
+     * @param settings      the member's settings
+     * @param shutdownGrace how long {@link #close()} lets calls in flight finish
+     * @return the running server
+     * @throws UncheckedIOException if the client address cannot be bound
+     */
+    public static KvServer start(ServerSettings settings, Duration shutdownGrace) {
+        return start(settings, settings.selfMember().clientAddress(), shutdownGrace);
+    }
+
+    /**
+     * Starts the member and serves clients on the given address.
+     *
+     * @param settings      the member's settings
+     * @param address       where to accept clients
+     * @param shutdownGrace how long {@link #close()} lets calls in flight finish
+     * @return the running server
+     * @throws UncheckedIOException if the address cannot be bound
+     */
+    public static KvServer start(ServerSettings settings, HostPort address, Duration shutdownGrace) {
+        KvNode node = KvNode.start(settings);
+        Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(address.host(), address.port()))
+                .maxInboundMessageSize(KvNode.maxInboundMessageBytes(settings.maxRequestBytes()))
+                .addService(new KvApi(node))
+                .addService(new ClusterApi(node))
+                .addService(new MaintenanceApi(node))
+                .addService(new ExtensionApi(node))
+                .addService(new ForwardingApi(node))
+                .build();
+        try {
+            grpc.start();
+        } catch (IOException e) {
+            node.close();
+            throw new UncheckedIOException("cannot serve clients on " + address + ": " + e.getMessage(), e);
+        }
+        LOG.info("member {} serves clients on {} (peers: {})", settings.self(), address,
+                settings.selfMember().peerAddress());
+        return new KvServer(node, grpc, shutdownGrace);
+    }
+
+    /** Returns the port clients connect to (the one chosen by the system if 0 was configured). */
+    public int clientPort() {
+        return grpc.getPort();
+    }
+
+    /** Returns the member behind the server. */
+    public KvNode node() {
+        return node;
+    }
+
+    /** Blocks until the server has shut down. */
+    public void awaitTermination() throws InterruptedException {
+        grpc.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("member {} shutting down: no new requests; {} ms for requests in flight", node.self(),
+                shutdownGrace.toMillis());
+        grpc.shutdown();
+        try {
+            if (!grpc.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("member {}: requests still in flight after {} ms are cancelled", node.self(),
+                        shutdownGrace.toMillis());
+                grpc.shutdownNow();
+                grpc.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            grpc.shutdownNow();
+        }
+        node.close();
+        LOG.info("member {} stopped", node.self());
+    }
+}

@@ -1,0 +1,38 @@
+/**
+ * Flotilla's replicated key-value store: an etcd v3 compatible gRPC server (KV, Cluster.MemberList,
+ * Maintenance.Status, plus Flotilla's Extension.Append) whose state is an MVCC store replicated by a Raft engine
+ * found through {@link io.flotilla.raft.api.spi.Plugins}, the server entry point and the {@code flotilla} CLI.
+ *
+ * <p>Nothing is exported for compilation: the module is an application. Generated protobuf packages are exported to
+ * the protobuf runtime, which reads them reflectively; configuration and command classes are opened to Jackson and
+ * picocli.
+ */
+module io.flotilla.kv.service {
+    requires io.flotilla.raft.api;
+    requires com.google.protobuf;
+    requires com.google.common;
+    requires io.grpc;
+    requires io.grpc.stub;
+    requires io.grpc.protobuf;
+    requires io.grpc.netty.shaded;
+    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.yaml;
+    requires info.picocli;
+    requires org.slf4j;
+
+    // grpc-java and netty are automatic modules that require java.base only; these JDK modules are what they use at
+    // run time, so requiring them here spares every launcher an --add-modules.
+    requires java.logging;
+    requires jdk.unsupported;
+    requires java.naming;
+
+    exports io.flotilla.kv.service.internal.proto.etcd to com.google.protobuf;
+    exports io.flotilla.kv.service.internal.proto.mvcc to com.google.protobuf;
+    exports io.flotilla.kv.service.internal.proto.ext to com.google.protobuf;
+    exports io.flotilla.kv.service.internal.proto.command to com.google.protobuf;
+
+    // Jackson fills the configuration classes, picocli the command classes, both by reflection.
+    opens io.flotilla.kv.service.config to com.fasterxml.jackson.databind;
+    opens io.flotilla.kv.service.main to info.picocli;
+    opens io.flotilla.kv.service.cli to info.picocli;
+}

@@ -1,0 +1,170 @@
+package io.flotilla.kv.service.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flotilla.kv.service.node.ClusterMembers;
+import io.flotilla.kv.service.testing.TestCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code etcdctl} (API v3) against a three-member cluster, talking to a follower so that forwarding is
+ * exercised too. Skipped only when etcdctl is not installed, with a loud warning: CI installs it (.ci/run).
+ */
+class EtcdctlCompatibilityTest {
+
+    @TempDir
+    static Path data;
+
+    private static TestCluster cluster;
+    private static Etcdctl etcdctl;
+    private static int follower;
+
+    @BeforeAll
+    static void start() throws InterruptedException {
+        Optional<Path> binary = Etcdctl.find();
+        if (binary.isEmpty()) {
+            System.err.println("""
+
+                    ************************************************************************
+                    ** WARNING: etcdctl is not installed: EtcdctlCompatibilityTest SKIPPED **
+                    ** Install it with: apt-get install -y etcd-client (CI does: .ci/run) **
+                    ************************************************************************
+                    """);
+        }
+        Assumptions.assumeTrue(binary.isPresent(), "etcdctl is not installed (apt-get install -y etcd-client)");
+        cluster = TestCluster.start(3, data, TestCluster.FAST);
+        int leader = cluster.awaitLeader(Duration.ofSeconds(10));
+        follower = cluster.aFollower(leader);
+        etcdctl = new Etcdctl(binary.get(), cluster.member(follower).clientAddress().toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static Etcdctl.Result ok(Etcdctl.Result r) {
+        assertEquals(0, r.code(), "etcdctl failed: " + r);
+        return r;
+    }
+
+    @Test
+    void putGetAndDelete() throws Exception {
+        assertEquals("OK\n", ok(etcdctl.run("put", "foo", "bar")).out());
+        assertEquals("foo\nbar\n", ok(etcdctl.run("get", "foo")).out());
+        assertEquals("1\n", ok(etcdctl.run("del", "foo")).out());
+        assertEquals("", ok(etcdctl.run("get", "foo")).out());
+    }
+
+    @Test
+    void prefixRangeAndRevision() throws Exception {
+        ok(etcdctl.run("put", "p/1", "one"));
+        ok(etcdctl.run("put", "p/2", "two"));
+        ok(etcdctl.run("put", "q", "other"));
+        assertEquals("p/1\none\np/2\ntwo\n", ok(etcdctl.run("get", "--prefix", "p/")).out());
+        assertEquals("p/2\ntwo\nq\nother\n", ok(etcdctl.run("get", "p/2", "r")).out());
+        assertEquals("p/1\np/2\n", ok(etcdctl.run("get", "--prefix", "--keys-only", "p/")).out().replace("\n\n", "\n"));
+
+        String json = ok(etcdctl.run("put", "rev", "first", "-w", "json")).out();
+        long revision = Long.parseLong(json.replaceAll("(?s).*\"revision\":(\\d+).*", "$1"));
+        ok(etcdctl.run("put", "rev", "second"));
+        assertEquals("rev\nfirst\n", ok(etcdctl.run("get", "rev", "--rev=" + revision)).out());
+        assertEquals("rev\nsecond\n", ok(etcdctl.run("get", "rev")).out());
+        assertEquals("rev\nsecond\n", ok(etcdctl.run("get", "rev", "--consistency=l")).out());
+        String serializable = ok(etcdctl.run("get", "rev", "--consistency=s")).out();
+        assertTrue(serializable.equals("rev\nsecond\n") || serializable.equals("rev\nfirst\n"),
+                "a serializable read on a follower is the newest or an applied earlier value: " + serializable);
+    }
+
+    @Test
+    void txnFromStandardInput() throws Exception {
+        ok(etcdctl.run("put", "tx", "v1"));
+        String success = ok(etcdctl.runWithInput("""
+                value("tx") = "v1"
+
+                put tx v2
+                get tx
+
+                get tx
+
+                """, "txn")).out();
+        assertEquals("SUCCESS\n\nOK\n\ntx\nv2\n", success);
+        String failure = ok(etcdctl.runWithInput("""
+                value("tx") = "v1"
+
+                put tx v3
+
+                get tx
+
+                """, "txn")).out();
+        assertEquals("FAILURE\n\ntx\nv2\n", failure);
+    }
+
+    @Test
+    void interactiveTxnReadsItsAnswersFromStandardInput() throws Exception {
+        ok(etcdctl.run("put", "itx", "0"));
+        Etcdctl.Result r = ok(etcdctl.runWithInput("""
+                version("itx") > "0"
+
+                put itx 1
+                put itx-done yes
+
+                get itx
+
+                """, "txn", "-i"));
+        assertTrue(r.out().startsWith("compares:\n"), r.out());
+        assertTrue(r.out().contains("success requests (get, put, del):\n"), r.out());
+        assertTrue(r.out().contains("failure requests (get, put, del):\n"), r.out());
+        assertTrue(r.out().endsWith("SUCCESS\n\nOK\n\nOK\n"), r.out());
+        assertEquals("itx-done\nyes\n", ok(etcdctl.run("get", "itx-done")).out());
+    }
+
+    @Test
+    void compaction() throws Exception {
+        String json = ok(etcdctl.run("put", "c", "1", "-w", "json")).out();
+        long revision = Long.parseLong(json.replaceAll("(?s).*\"revision\":(\\d+).*", "$1"));
+        ok(etcdctl.run("put", "c", "2"));
+        assertEquals("compacted revision " + (revision + 1) + "\n",
+                ok(etcdctl.run("compaction", Long.toString(revision + 1))).out());
+        Etcdctl.Result old = etcdctl.run("get", "c", "--rev=" + revision);
+        assertTrue(old.code() != 0, old.toString());
+        assertTrue(old.err().contains("required revision has been compacted"), old.toString());
+    }
+
+    @Test
+    void memberList() throws Exception {
+        List<String> lines = ok(etcdctl.run("member", "list")).out().lines().toList();
+        assertEquals(3, lines.size());
+        String expected = Long.toHexString(ClusterMembers.memberId(cluster.member(0).id())) + ", started, n1, http://"
+                + cluster.member(0).peerAddress() + ", http://" + cluster.member(0).clientAddress() + ", false";
+        assertEquals(expected, lines.get(0));
+    }
+
+    @Test
+    void endpointStatusAndHealth() throws Exception {
+        String status = ok(etcdctl.run("endpoint", "status")).out();
+        String id = Long.toHexString(ClusterMembers.memberId(cluster.member(follower).id()));
+        assertTrue(status.startsWith(cluster.member(follower).clientAddress() + ", " + id + ", "), status);
+        assertTrue(status.contains(", false, false, "), "a follower, not a learner: " + status);
+        String health = ok(etcdctl.run("endpoint", "health")).err() + ok(etcdctl.run("endpoint", "health")).out();
+        assertTrue(health.contains("is healthy"), health);
+    }
+
+    @Test
+    void errorsReachEtcdctlVerbatim() throws Exception {
+        Etcdctl.Result future = etcdctl.run("get", "x", "--rev=999999");
+        assertTrue(future.code() != 0);
+        assertTrue(future.err().contains("etcdserver: mvcc: required revision is a future revision"), future.err());
+    }
+}
