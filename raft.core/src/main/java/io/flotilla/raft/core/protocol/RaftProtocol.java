@@ -842,8 +842,10 @@ public final class RaftProtocol {
 
     private void sendAppends(NodeId to, Progress pr, boolean heartbeat, long round) {
         if (pr.mode == Progress.Mode.SNAPSHOT) {
-            if (heartbeat) {
-                sendSnapshotChunk(to, pr); // resend the chunk in flight: it may have been lost
+            // Resend the chunk in flight only once it has gone unanswered for an election timeout: it may have been
+            // lost, but resending a large chunk every heartbeat to a slow follower would pile up in the transport.
+            if (heartbeat && now - pr.snapshotChunkSentAt >= options.electionTimeoutMinTicks()) {
+                sendSnapshotChunk(to, pr);
             }
             return;
         }
@@ -911,6 +913,7 @@ public final class RaftProtocol {
             return;
         }
         boolean last = pr.snapshotOffset + data.length >= latest.size();
+        pr.snapshotChunkSentAt = now;
         sendNow.add(new InstallSnapshotRequest(self, to, term, latest.index(), latest.term(),
                 latest.membership().config(), pr.snapshotOffset, data, last));
     }
