@@ -19,6 +19,7 @@ module io.flotilla.kv.service {
     requires com.fasterxml.jackson.dataformat.yaml;
     requires info.picocli;
     requires org.slf4j;
+    requires HdrHistogram; // automatic module, named after its jar
 
     // grpc-java and netty are automatic modules that require java.base only; these JDK modules are what they use at
     // run time, so requiring them here spares every launcher an --add-modules.
