@@ -23,7 +23,13 @@ import java.util.List;
  *
  * <h2>Threads</h2>
  * Mutating methods are called from one thread at a time. Reading methods may be called from other threads at the same
- * time and see the log either before or after a concurrent change, never a mix.
+ * time and see the log either before or after a concurrent change, never a mix. Each call is its own view: a reader on
+ * another thread that computes a range from {@link #firstIndex()} or {@link #lastIndex()} and then calls
+ * {@link #read} may find the range gone if a truncation, compaction or reset ran in between; it then gets
+ * {@link IllegalArgumentException} and should read the bounds again. (The engine reads only from its own thread.)
+ *
+ * <h2>Closing</h2>
+ * After {@link #close()} every other method throws {@link IllegalStateException}.
  *
  * <h2>Errors</h2>
  * Misuse (a gap, a read below the first index) fails with {@link IllegalArgumentException} and changes nothing.
@@ -56,8 +62,9 @@ public interface LogStore extends AutoCloseable {
     long termAt(long index);
 
     /**
-     * Reads entries {@code [fromIndex, toIndex)}, stopping early once {@code maxBytes} of payload is reached; the first
-     * entry is always returned however large, so a reader always makes progress.
+     * Reads entries {@code [fromIndex, toIndex)}, stopping before the first entry that would take the payload total
+     * past {@code maxBytes} (an entry that fits exactly is included); the first entry is always returned however large,
+     * so a reader always makes progress.
      *
      * @param fromIndex first index, at least {@code firstIndex()}
      * @param toIndex   one past the last index wanted, at most {@code lastIndex() + 1}
@@ -130,6 +137,7 @@ public interface LogStore extends AutoCloseable {
      *
      * @param index the snapshot's last index
      * @param term  the term of that entry
+     * @throws IllegalArgumentException if the index or the term is negative
      */
     void reset(long index, long term);
 

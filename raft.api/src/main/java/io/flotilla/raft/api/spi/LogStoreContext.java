@@ -77,6 +77,20 @@ public record LogStoreContext(NodeId node, Path directory, Map<String, String> o
      * @throws IllegalArgumentException if the value is not a number or is below {@code min}
      */
     public long longOption(String name, long defaultValue, long min) {
+        return longOption(name, defaultValue, min, Long.MAX_VALUE);
+    }
+
+    /**
+     * Returns a whole-number option within bounds, which may carry a size suffix {@code k}, {@code m} or {@code g}.
+     *
+     * @param name         the option
+     * @param defaultValue used when the option is absent
+     * @param min          the smallest accepted value
+     * @param max          the largest accepted value
+     * @return the value
+     * @throws IllegalArgumentException if the value is not a number or is outside {@code [min, max]}
+     */
+    public long longOption(String name, long defaultValue, long min, long max) {
         String raw = options.get(name);
         if (raw == null) {
             return defaultValue;
@@ -98,8 +112,9 @@ public record LogStoreContext(NodeId node, Path directory, Map<String, String> o
             throw new IllegalArgumentException("option '" + name + "' must be a whole number (optionally with k, m or"
                     + " g), got '" + raw + "'", e);
         }
-        if (value < min) {
-            throw new IllegalArgumentException("option '" + name + "' must be at least " + min + ", got '" + raw + "'");
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("option '" + name + "' must be " + (max == Long.MAX_VALUE
+                    ? "at least " + min : "from " + min + " to " + max) + ", got '" + raw + "'");
         }
         return value;
     }
