@@ -36,6 +36,8 @@ final class Progress {
     /** In SNAPSHOT mode: the snapshot being sent (its last included index) and the next byte offset to send. */
     long snapshotIndex;
     long snapshotOffset;
+    /** The highest commit index this follower has been told it can use (bounded by what it matches). */
+    long commitSent;
     /** When the chunk in flight was sent (protocol ticks). */
     long snapshotChunkSentAt;
     /** Last index of each AppendEntries in flight, oldest first. */

@@ -837,7 +837,22 @@ public final class RaftProtocol {
         }
         for (Map.Entry<NodeId, Progress> e : progress.entrySet()) {
             sendAppends(e.getKey(), e.getValue(), heartbeat, round);
+            sendCommitIfBehind(e.getKey(), e.getValue(), round);
         }
+    }
+
+    /**
+     * Tells a follower a new commit index right away when nothing else is going to it, as etcd does, so it applies
+     * (and answers follower reads) without waiting for the next heartbeat. Under load appends carry it anyway.
+     */
+    private void sendCommitIfBehind(NodeId to, Progress pr, long round) {
+        long usable = Math.min(commitIndex, pr.matchIndex);
+        if (pr.mode == Progress.Mode.SNAPSHOT || usable <= pr.commitSent || log.termAt(pr.matchIndex) < 0) {
+            return;
+        }
+        sendNow.add(new AppendEntriesRequest(self, to, term, pr.matchIndex, log.termAt(pr.matchIndex), List.of(),
+                usable, round));
+        pr.commitSent = usable;
     }
 
     private void sendAppends(NodeId to, Progress pr, boolean heartbeat, long round) {
@@ -872,6 +887,7 @@ public final class RaftProtocol {
             }
             sendNow.add(new AppendEntriesRequest(self, to, term, prev, log.termAt(prev), List.of(),
                     Math.min(commitIndex, prev), round));
+            pr.commitSent = Math.max(pr.commitSent, Math.min(commitIndex, prev));
         }
     }
 
@@ -887,6 +903,7 @@ public final class RaftProtocol {
                 ? log.entries(pr.nextIndex, to1, options.maxBytesPerMessage())
                 : List.of();
         sendNow.add(new AppendEntriesRequest(self, to, term, prev, prevTerm, entries, commitIndex, round));
+        pr.commitSent = Math.max(pr.commitSent, Math.min(commitIndex, prev + entries.size()));
         pr.sent(prev + entries.size());
     }
 

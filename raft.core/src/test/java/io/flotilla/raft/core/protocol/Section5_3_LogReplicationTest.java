@@ -324,9 +324,11 @@ class Section5_3_LogReplicationTest {
                 .toList();
     }
 
+    /** AppendEntries that carried entries to {@code id} (not heartbeats or commit notices). */
     private static List<AppendEntriesRequest> appendsTo(ProtocolCluster c, String id) {
         return c.delivered.stream()
-                .filter(m -> m instanceof AppendEntriesRequest && m.to().equals(NodeId.of(id)))
+                .filter(m -> m instanceof AppendEntriesRequest a && m.to().equals(NodeId.of(id))
+                        && !a.entries().isEmpty())
                 .map(AppendEntriesRequest.class::cast)
                 .toList();
     }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs the same `flotilla bench` workloads against a 3-member etcd and a 3-member Flotilla cluster on 127.0.0.1, one
+# after the other on this machine, and prints one table with both and the ratio Flotilla / etcd.
+#
+#   bench/compare-with-etcd.sh [--store rocksdb|lmdb|memory] [--duration 15s] [--out DIR]
+#
+# Needs: a built tree (mvn -B -q install -DskipTests) and etcd (apt-get install -y etcd-server; installed if missing,
+# when run as root). Both systems run with fsync on (etcd always fsyncs; Flotilla's store is asked for sync=true).
+# Everything listens on 127.0.0.1 only and is stopped at the end, also on Ctrl-C.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+store=rocksdb
+duration=15s
+warmup=3s
+out="$(mktemp -d /tmp/flotilla-compare.XXXX)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --store) store="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --out) out="$2"; mkdir -p "$out"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if ! command -v etcd >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
+fi
+bench() { JAVA_OPTS="-Xmx1g" "$root/kv.service/bin/flotilla" bench --quiet "$@"; }
+pids=()
+stop_all() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+trap stop_all EXIT INT TERM
+
+# name | flotilla bench arguments
+workloads=(
+  "write, 1 client|--clients 1 --conns 1"
+  "write, 16 clients|--clients 16 --conns 4"
+  "write, 256 clients|--clients 256 --conns 16"
+  "linearizable read, 256 clients|--clients 256 --conns 16 --write-ratio 0 --read-mode linearizable"
+  "serializable read, 256 clients|--clients 256 --conns 16 --write-ratio 0 --read-mode serializable"
+  "90% read / 10% write, 256 clients|--clients 256 --conns 16 --write-ratio 0.1"
+)
+
+run_all() { # system endpoints
+  local system="$1" eps="$2" i=0
+  # Preload the key space so reads find values.
+  bench --endpoints "$eps" --clients 64 --conns 8 --keys 10000 --duration 3s --warmup 0s >/dev/null
+  for w in "${workloads[@]}"; do
+    bench --endpoints "$eps" --keys 10000 --value-size 256 --duration "$duration" --warmup "$warmup" ${w#*|} \
+      --json "$out/$system-$i.json" >/dev/null
+    i=$((i + 1))
+  done
+}
+
+echo "results in $out"
+# --- etcd ---
+for i in 1 2 3; do
+  etcd --name e$i --data-dir "$out/etcd-e$i" \
+    --listen-client-urls http://127.0.0.1:${i}2379 --advertise-client-urls http://127.0.0.1:${i}2379 \
+    --listen-peer-urls http://127.0.0.1:${i}2380 --initial-advertise-peer-urls http://127.0.0.1:${i}2380 \
+    --initial-cluster e1=http://127.0.0.1:12380,e2=http://127.0.0.1:22380,e3=http://127.0.0.1:32380 \
+    --initial-cluster-state new --log-level error > "$out/etcd-e$i.log" 2>&1 &
+  pids+=($!)
+done
+sleep 5
+run_all etcd 127.0.0.1:12379,127.0.0.1:22379,127.0.0.1:32379
+stop_all
+
+# --- Flotilla ---
+members="--member n1=127.0.0.1:12380/127.0.0.1:12379 --member n2=127.0.0.1:22380/127.0.0.1:22379 --member n3=127.0.0.1:32380/127.0.0.1:32379"
+for i in 1 2 3; do
+  JAVA_OPTS="-Xmx1g" "$root/kv.service/bin/flotilla-server" --node-id n$i --data-dir "$out/flotilla-n$i" \
+    --log-store "$store" --log-store-option sync=true $members > "$out/flotilla-n$i.log" 2>&1 &
+  pids+=($!)
+done
+sleep 8
+run_all flotilla 127.0.0.1:12379,127.0.0.1:22379,127.0.0.1:32379
+stop_all
+
+# --- table ---
+python3 - "$out" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+names = ["write, 1 client", "write, 16 clients", "write, 256 clients", "linearizable read, 256 clients",
+         "serializable read, 256 clients", "90% read / 10% write, 256 clients"]
+print(f"{'workload':36} {'etcd ops/s':>11} {'p99 ms':>7} {'Flotilla ops/s':>15} {'p99 ms':>7} {'ratio':>6}")
+for i, n in enumerate(names):
+    e = json.load(open(os.path.join(out, f"etcd-{i}.json")))
+    f = json.load(open(os.path.join(out, f"flotilla-{i}.json")))
+    ratio = f["opsPerSecond"] / e["opsPerSecond"] if e["opsPerSecond"] else float("nan")
+    print(f"{n:36} {e['opsPerSecond']:11.0f} {e['p99Ms']:7.1f} {f['opsPerSecond']:15.0f} {f['p99Ms']:7.1f} {ratio:6.2f}")
+PY
