@@ -80,6 +80,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress lines.")
     boolean quiet;
 
+    @Option(names = "--success-log", paramLabel = "FILE",
+            description = "Append the wall-clock time (epoch ms) of every successful request to FILE, e.g. to time a "
+                    + "failover from the moment the leader is killed.")
+    Path successLog;
+
+    private java.io.BufferedWriter successes;
+
     private final Recorder recorder = new Recorder(TimeUnit.MINUTES.toMicros(1), 3);
     private final AtomicLong errors = new AtomicLong();
     private volatile boolean measuring;
@@ -107,9 +114,18 @@ final class BenchCommand implements Callable<Integer> {
             channels.add(NettyChannelBuilder.forAddress(a.host(), a.port()).usePlaintext().build());
         }
         try {
+            if (successLog != null) {
+                successes = java.nio.file.Files.newBufferedWriter(successLog, StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            }
             return run(channels, out);
         } finally {
             channels.forEach(ManagedChannel::shutdownNow);
+            if (successes != null) {
+                synchronized (this) {
+                    successes.close();
+                }
+            }
         }
     }
 
@@ -129,9 +145,9 @@ final class BenchCommand implements Callable<Integer> {
     private int run(List<ManagedChannel> channels, PrintWriter out) throws InterruptedException, IOException {
         CountDownLatch done = new CountDownLatch(clients);
         ByteString value = ByteString.copyFrom(new byte[valueSize]);
+        List<KVGrpc.KVStub> stubs = channels.stream().map(KVGrpc::newStub).toList();
         for (int c = 0; c < clients; c++) {
-            KVGrpc.KVStub stub = KVGrpc.newStub(channels.get(c % channels.size()));
-            new Client(stub, value, new SplittableRandom(c * 7919L + 1), done).next();
+            new Client(stubs, c % stubs.size(), value, new SplittableRandom(c * 7919L + 1), done).next();
         }
         Thread.sleep(warmup.toMillis());
         recorder.getIntervalHistogram(); // discard the warm-up
@@ -144,6 +160,7 @@ final class BenchCommand implements Callable<Integer> {
             Thread.sleep(Math.min(1000, Math.max(1, (endAt - System.nanoTime()) / 1_000_000)));
             Histogram interval = recorder.getIntervalHistogram();
             total.add(interval);
+            flushSuccesses();
             if (!quiet) {
                 out.printf("%5.1fs  %8.0f ops/s  p50 %6.2f ms  p99 %6.2f ms  errors %d%n",
                         (System.nanoTime() - start) / 1e9, interval.getTotalCount() * 1e9 / Math.max(1,
@@ -169,6 +186,23 @@ final class BenchCommand implements Callable<Integer> {
         return errors.get() > 0 && total.getTotalCount() == 0 ? 1 : 0;
     }
 
+    private synchronized void recordSuccess() {
+        if (successes != null) {
+            try {
+                successes.write(Long.toString(System.currentTimeMillis()));
+                successes.newLine();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    private synchronized void flushSuccesses() throws IOException {
+        if (successes != null) {
+            successes.flush();
+        }
+    }
+
     private Map<String, Object> summary(Histogram h, double seconds) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("endpoints", parent.endpoints);
@@ -192,13 +226,16 @@ final class BenchCommand implements Callable<Integer> {
 
     /** One closed-loop client: issues the next request from the previous one's completion. */
     private final class Client {
-        private final KVGrpc.KVStub stub;
+        private final List<KVGrpc.KVStub> stubs;
         private final ByteString value;
         private final SplittableRandom random;
         private final CountDownLatch done;
+        /** The connection in use; after a failure the client moves to the next one, as etcd clients do. */
+        private volatile int current;
 
-        Client(KVGrpc.KVStub stub, ByteString value, SplittableRandom random, CountDownLatch done) {
-            this.stub = stub;
+        Client(List<KVGrpc.KVStub> stubs, int first, ByteString value, SplittableRandom random, CountDownLatch done) {
+            this.stubs = stubs;
+            this.current = first;
             this.value = value;
             this.random = random;
             this.done = done;
@@ -212,7 +249,8 @@ final class BenchCommand implements Callable<Integer> {
             ByteString key = ByteString.copyFrom(String.format("bench/%08d", random.nextInt(keySpace)),
                     StandardCharsets.UTF_8);
             long startNanos = System.nanoTime();
-            KVGrpc.KVStub deadlined = stub.withDeadlineAfter(parent.timeout.toMillis(), TimeUnit.MILLISECONDS);
+            KVGrpc.KVStub deadlined = stubs.get(current)
+                    .withDeadlineAfter(parent.timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (random.nextDouble() < writeRatio) {
                 deadlined.put(PutRequest.newBuilder().setKey(key).setValue(value).build(), observer(startNanos));
             } else {
@@ -226,6 +264,7 @@ final class BenchCommand implements Callable<Integer> {
                 @Override
                 public void onNext(T response) {
                     recorder.recordValue(Math.max(1, (System.nanoTime() - startNanos) / 1000));
+                    recordSuccess();
                 }
 
                 @Override
@@ -233,6 +272,7 @@ final class BenchCommand implements Callable<Integer> {
                     if (measuring) {
                         errors.incrementAndGet();
                     }
+                    current = (current + 1) % stubs.size();
                     next();
                 }
 
