@@ -1,6 +1,6 @@
 /** The {@code memory} log store: keeps the log in the heap. Nothing survives the process; for tests and demos. */
 module io.flotilla.raft.storage.memory {
-    requires io.flotilla.raft.api;
+    requires transitive io.flotilla.raft.api;
 
     exports io.flotilla.raft.storage.memory;
 

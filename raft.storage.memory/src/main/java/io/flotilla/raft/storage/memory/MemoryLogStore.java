@@ -45,6 +45,7 @@ public final class MemoryLogStore implements LogStore {
 
     @Override
     public synchronized long termAt(long index) {
+        checkOpen();
         if (index == offset) {
             return offsetTerm;
         }
@@ -54,6 +55,7 @@ public final class MemoryLogStore implements LogStore {
 
     @Override
     public synchronized List<LogEntry> read(long fromIndex, long toIndex, long maxBytes) {
+        checkOpen();
         if (fromIndex < firstIndex() || toIndex > lastIndex() + 1 || fromIndex > toIndex) {
             throw new IllegalArgumentException(name + ": cannot read [" + fromIndex + ", " + toIndex
                     + ") from a log holding [" + firstIndex() + ", " + (lastIndex() + 1) + ")");
