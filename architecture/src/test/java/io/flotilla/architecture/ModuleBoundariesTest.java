@@ -32,8 +32,9 @@ class ModuleBoundariesTest {
     @ArchTest
     static final ArchRule storagePluginsDependOnTheApiOnly = noClasses()
             .that().resideInAPackage("io.flotilla.raft.storage..")
+            .and().resideOutsideOfPackage("io.flotilla.raft.storage.tck..")
             .should().dependOnClassesThat().resideInAnyPackage("io.flotilla.raft.core..", "io.flotilla.raft.transport..",
-                    "io.flotilla.kv..", "io.flotilla.raft.testkit..")
+                    "io.flotilla.kv..", "io.flotilla.raft.testkit..", "io.flotilla.raft.storage.tck..")
             .because("a log store plugin depends on raft.api only");
 
     @ArchTest
@@ -43,6 +44,13 @@ class ModuleBoundariesTest {
                     "io.flotilla.kv..", "io.flotilla.raft.testkit..")
             .allowEmptyShould(true)
             .because("a transport plugin depends on raft.api only");
+
+    @ArchTest
+    static final ArchRule kvServiceFindsTheEngineThroughTheApiOnly = noClasses()
+            .that().resideInAPackage("io.flotilla.kv..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.flotilla.raft.core..", "io.flotilla.raft.storage..",
+                    "io.flotilla.raft.transport..", "io.flotilla.raft.testkit..")
+            .because("kv.service obtains the engine, log store and transport through ServiceLoader by name");
 
     @ArchTest
     static final ArchRule productionCodeDoesNotUseTheTestkit = noClasses()

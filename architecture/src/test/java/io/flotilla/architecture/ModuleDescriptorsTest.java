@@ -64,6 +64,26 @@ class ModuleDescriptorsTest {
     }
 
     @Test
+    void durableStoresProvideOneLogStoreEachAndDependOnTheApiOnly() throws ClassNotFoundException {
+        for (String store : new String[] {"rocksdb.RocksDbLogStoreProvider", "lmdb.LmdbLogStoreProvider"}) {
+            String provider = "io.flotilla.raft.storage." + store;
+            ModuleDescriptor d = descriptorOf(Class.forName(provider));
+            assertEquals(Map.of(SPI + "LogStoreProvider", Set.of(provider)), provides(d));
+            assertTrue(d.requires().stream().noneMatch(r -> r.name().startsWith("io.flotilla.")
+                    && !r.name().equals("io.flotilla.raft.api")), d.name() + " depends on raft.api only");
+        }
+    }
+
+    @Test
+    void kvServiceIsAnApplicationThatUsesTheApiOnly() throws ClassNotFoundException {
+        ModuleDescriptor d = descriptorOf(Class.forName("io.flotilla.kv.service.main.ServerMain"));
+        assertEquals("io.flotilla.kv.service", d.name());
+        assertEquals(Set.of(), unqualifiedExports(d), "an application exports nothing for compilation");
+        assertTrue(d.requires().stream().filter(r -> r.name().startsWith("io.flotilla."))
+                .allMatch(r -> r.name().equals("io.flotilla.raft.api")), "the engine is found through the SPI");
+    }
+
+    @Test
     void testkitExportsTheCheckerAndNeedsNothing() {
         ModuleDescriptor d = descriptorOf(io.flotilla.raft.testkit.linearizability.LinearizabilityChecker.class);
         assertEquals("io.flotilla.raft.testkit", d.name());
