@@ -52,6 +52,16 @@ final class MembershipLog {
         base = membership;
     }
 
+    /**
+     * The log was replaced by a snapshot at {@code index}: every configuration entry it held is gone (including any
+     * above the index, which belonged to the discarded log), and the snapshot's configuration is in force.
+     */
+    void reset(long index, MembershipCodec.Membership membership) {
+        inLog.clear();
+        baseIndex = index;
+        base = membership;
+    }
+
     /** Returns the configuration in force at {@code index}: the latest entry at or below it, else the base. */
     MembershipCodec.Membership at(long index) {
         Map.Entry<Long, MembershipCodec.Membership> e = inLog.floorEntry(index);

@@ -63,7 +63,16 @@ final class Progress {
     /** Applies a successful answer; returns whether the match index moved. */
     boolean acknowledged(long match) {
         probeSent = false;
-        if (match <= matchIndex) {
+        if (match < matchIndex) {
+            return false;
+        }
+        if (match == matchIndex) {
+            // A probe answered at the known match (e.g. right after a snapshot install on an idle cluster): the logs
+            // match, so replicate from here instead of probing the same index over and over.
+            if (mode == Mode.PROBE) {
+                mode = Mode.REPLICATE;
+                nextIndex = Math.max(nextIndex, match + 1);
+            }
             return false;
         }
         matchIndex = match;

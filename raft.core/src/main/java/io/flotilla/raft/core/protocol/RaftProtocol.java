@@ -86,6 +86,12 @@ public final class RaftProtocol {
     /** Reads this follower forwarded, by request id, with the leader asked (thesis §6.4 follower reads). */
     private final Map<Long, NodeId> forwardedReads = new TreeMap<>();
     private final SnapshotSource snapshots;
+    /**
+     * Whether this member ran before (it has a term). It may have acknowledged a leader's heartbeat just before it
+     * went down, so for the shortest election timeout after starting it must not help elect anyone else: that leader
+     * may be serving lease reads on its acknowledgement.
+     */
+    private final boolean restarted;
     /** A snapshot being received from the leader: which one, and the next byte offset expected. */
     private long receivingIndex = -1;
     private long receivingTerm;
@@ -172,6 +178,7 @@ public final class RaftProtocol {
         this.peersChanged = true;
         this.term = state.term();
         this.votedFor = state.votedFor();
+        this.restarted = state.term() > 0;
         this.commitIndex = appliedIndex;
         this.handedToApply = appliedIndex;
         this.appliedIndex = appliedIndex;
@@ -287,7 +294,7 @@ public final class RaftProtocol {
      */
     public void snapshotInstalled(long index, long term, MembershipCodec.Membership membership) {
         log.reset(index);
-        this.membership.rebase(index, membership);
+        this.membership.reset(index, membership); // the discarded log's configurations go with it
         refreshConfiguration();
         commitIndex = Math.max(commitIndex, index);
         handedToApply = Math.max(handedToApply, index);
@@ -800,7 +807,8 @@ public final class RaftProtocol {
 
     /** Whether a leader is known and was heard from within the shortest election timeout (thesis §4.2.3). */
     private boolean inLease() {
-        return options.checkQuorum() && leader != null && electionElapsed < options.electionTimeoutMinTicks();
+        boolean heardFromLeader = leader != null || (restarted && now < options.electionTimeoutMinTicks());
+        return options.checkQuorum() && heardFromLeader && electionElapsed < options.electionTimeoutMinTicks();
     }
 
     private boolean leaseHolds() {

@@ -1,0 +1,575 @@
+package io.flotilla.raft.core.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.flotilla.raft.api.ClusterConfiguration;
+import io.flotilla.raft.api.EntryKind;
+import io.flotilla.raft.api.LogEntry;
+import io.flotilla.raft.api.NodeId;
+import io.flotilla.raft.api.PersistentState;
+import io.flotilla.raft.api.RaftOptions;
+import io.flotilla.raft.api.RaftRole;
+import io.flotilla.raft.api.message.AppendEntriesRequest;
+import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.storage.memory.MemoryLogStore;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * A deterministic harness for the engine features beyond basic Raft (pre-vote, check-quorum, transfer, membership,
+ * snapshots, leases). Like {@link ProtocolCluster} it drives {@link RaftProtocol}s directly, delivers messages only when
+ * asked and carries out each {@link Ready} in the documented order, with a {@link MemoryLogStore} as each member's disk.
+ * In addition it:
+ *
+ * <ul>
+ *   <li>gives every member peer addresses ({@code addr-<id>}) and can start <em>spare</em> members that are not in the
+ *       initial configuration (they start with it, as joiners do, and so never campaign);</li>
+ *   <li>keeps each member's durable snapshots in memory and exposes them as its {@link SnapshotSource}; receives
+ *       {@link Ready#snapshotChunks()} in write order and, on the last chunk, verifies and installs the snapshot
+ *       (store reset, then {@link RaftProtocol#snapshotInstalled}) — or, in {@link Member#manualInstall} mode, holds it
+ *       until the test calls {@link #install};</li>
+ *   <li>carries out {@link Ready#compactThrough()} on the store after the write;</li>
+ *   <li>can hold committed entries unapplied ({@link Member#manualApply});</li>
+ *   <li>can cut single links in both directions, besides isolating members.</li>
+ * </ul>
+ */
+final class FeatureCluster {
+
+    /** One member: disk, snapshots, protocol, and what came out of its Ready batches. */
+    static final class Member {
+        final NodeId id;
+        final MemoryLogStore store;
+        /** Durable snapshots by index, serialized ({@link SnapshotFormat}). */
+        final TreeMap<Long, byte[]> snapshots = new TreeMap<>();
+        RaftProtocol protocol;
+        /** Committed entries applied, in order. */
+        final List<LogEntry> applied = new ArrayList<>();
+        /** The state machine's position and the configuration/term of what it applied (for snapshots it takes). */
+        long appliedIndex;
+        long appliedTerm;
+        MembershipCodec.Membership appliedMembership;
+        final List<Ready.ReadReady> readsReady = new ArrayList<>();
+        final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
+        final List<Ready> readies = new ArrayList<>();
+        /** Every snapshot chunk handed out by the protocol, in order. */
+        final List<Ready.SnapshotChunk> chunks = new ArrayList<>();
+        /** Snapshot bytes received so far (reset by a chunk at offset 0). */
+        ByteArrayOutputStream receiving = new ByteArrayOutputStream();
+        /** A completely received snapshot waiting for {@link #install} ({@link #manualInstall} mode). */
+        byte[] received;
+        boolean manualInstall;
+        /** When set, committed entries wait in {@link #unapplied} until {@link FeatureCluster#applyAll}. */
+        boolean manualApply;
+        final ArrayDeque<LogEntry> unapplied = new ArrayDeque<>();
+        /** Every Ready.compactThrough above 0, in order. */
+        final List<Long> compactions = new ArrayList<>();
+        /** Snapshots installed and snapshot installs that failed verification. */
+        int installs;
+        int failedInstalls;
+
+        Member(NodeId id) {
+            this.id = id;
+            this.store = new MemoryLogStore(id.value());
+        }
+
+        RaftProtocol p() {
+            return protocol;
+        }
+
+        /** The peers maps of every Ready that carried one, in order. */
+        List<Map<NodeId, String>> peerUpdates() {
+            return readies.stream().map(Ready::peers).filter(p -> p != null).toList();
+        }
+
+        final SnapshotSource source = new SnapshotSource() {
+            @Override
+            public SnapshotFormat.Header latest() {
+                return snapshots.isEmpty() ? null : SnapshotFormat.decode(snapshots.lastEntry().getValue()).header();
+            }
+
+            @Override
+            public byte[] read(long index, long offset, int maxBytes) {
+                byte[] s = snapshots.get(index);
+                if (s == null) {
+                    return null;
+                }
+                int from = (int) Math.min(offset, s.length);
+                int to = (int) Math.min(s.length, (long) from + maxBytes);
+                return Arrays.copyOfRange(s, from, to);
+            }
+        };
+    }
+
+    final RaftOptions options;
+    final ClusterConfiguration config;
+    final Map<NodeId, String> addresses = new TreeMap<>();
+    private final TreeMap<NodeId, Member> members = new TreeMap<>();
+    private final long seed;
+    /** Messages on the wire, oldest first. */
+    final List<RaftMessage> inFlight = new ArrayList<>();
+    /** Every message delivered, in order. */
+    final List<RaftMessage> delivered = new ArrayList<>();
+    private final Set<NodeId> isolated = new HashSet<>();
+    private final Set<List<NodeId>> cut = new HashSet<>();
+
+    /** Ticks of 10 ms, heartbeat every 3 ticks, elections after 15..30 ticks; pre-vote and check-quorum on. */
+    static RaftOptions.Builder options() {
+        return RaftOptions.builder()
+                .tickMillis(10)
+                .heartbeatIntervalMillis(30)
+                .electionTimeoutMillis(150, 300)
+                .preVote(true)
+                .checkQuorum(true)
+                .logStore("memory")
+                .transport("test");
+    }
+
+    static FeatureCluster of(int voters) {
+        return new FeatureCluster(options().build(), names(1, voters), List.of(), List.of(), 1);
+    }
+
+    static FeatureCluster of(int voters, RaftOptions options) {
+        return new FeatureCluster(options, names(1, voters), List.of(), List.of(), 1);
+    }
+
+    static List<String> names(int from, int to) {
+        List<String> out = new ArrayList<>();
+        for (int i = from; i <= to; i++) {
+            out.add("n" + i);
+        }
+        return out;
+    }
+
+    static String address(NodeId id) {
+        return "addr-" + id.value();
+    }
+
+    /**
+     * @param voters   the initial voters
+     * @param learners the initial learners
+     * @param spares   members outside the initial configuration (started with it), to be added later
+     */
+    FeatureCluster(RaftOptions options, List<String> voters, List<String> learners, List<String> spares, long seed) {
+        this.options = options;
+        this.seed = seed;
+        Set<NodeId> v = new TreeSet<>();
+        voters.forEach(s -> v.add(NodeId.of(s)));
+        Set<NodeId> l = new TreeSet<>();
+        learners.forEach(s -> l.add(NodeId.of(s)));
+        this.config = new ClusterConfiguration(v, l, Set.of());
+        config.members().forEach(id -> addresses.put(id, address(id)));
+        Set<NodeId> all = new TreeSet<>(config.members());
+        spares.forEach(s -> all.add(NodeId.of(s)));
+        for (NodeId id : all) {
+            Member m = new Member(id);
+            members.put(id, m);
+            m.appliedMembership = new MembershipCodec.Membership(config, addresses);
+            m.protocol = newProtocol(m, null);
+        }
+    }
+
+    private RaftProtocol newProtocol(Member m, SnapshotFormat.Header recovered) {
+        long memberSeed = seed * 31 + m.id.value().hashCode();
+        return new RaftProtocol(m.id, config, addresses, options, StableLog.over(m.store), m.store.state(), recovered,
+                m.source, new SplittableRandom(memberSeed));
+    }
+
+    // --------------------------------------------------------------------------------------------- members
+
+    Member m(String id) {
+        Member m = members.get(NodeId.of(id));
+        if (m == null) {
+            throw new IllegalArgumentException("no member " + id);
+        }
+        return m;
+    }
+
+    RaftProtocol p(String id) {
+        return m(id).protocol;
+    }
+
+    List<Member> members() {
+        return new ArrayList<>(members.values());
+    }
+
+    /** Crashes and restarts a member from its disk and its newest snapshot (what it had received is lost). */
+    void restart(String id) {
+        Member m = m(id);
+        m.receiving = new ByteArrayOutputStream();
+        m.received = null;
+        m.unapplied.clear();
+        SnapshotFormat.Header recovered = null;
+        m.appliedIndex = 0;
+        m.appliedTerm = 0;
+        m.appliedMembership = new MembershipCodec.Membership(config, addresses);
+        if (!m.snapshots.isEmpty()) {
+            SnapshotFormat.Decoded d = SnapshotFormat.decode(m.snapshots.lastEntry().getValue());
+            recovered = d.header();
+            m.appliedIndex = recovered.index();
+            m.appliedTerm = recovered.term();
+            m.appliedMembership = recovered.membership();
+        }
+        m.protocol = newProtocol(m, recovered);
+    }
+
+    // ------------------------------------------------------------------------------------------------ inputs
+
+    /** Ticks one member once and carries out its Ready. */
+    void tick(String id) {
+        p(id).tick();
+        process(m(id));
+    }
+
+    void tick(String id, int times) {
+        for (int i = 0; i < times; i++) {
+            tick(id);
+        }
+    }
+
+    /** Ticks a member until the condition holds; returns how many ticks it took. */
+    int tickUntil(String id, Predicate<RaftProtocol> condition, int maxTicks) {
+        for (int i = 1; i <= maxTicks; i++) {
+            tick(id);
+            if (condition.test(p(id))) {
+                return i;
+            }
+        }
+        fail(id + ": condition not reached within " + maxTicks + " ticks");
+        return -1;
+    }
+
+    /** Ticks the given members once each, in order, then delivers everything; {@code times} times. */
+    void run(int times, String... ids) {
+        for (int t = 0; t < times; t++) {
+            for (String id : ids) {
+                tick(id);
+            }
+            settle();
+        }
+    }
+
+    ProposalResult propose(String id, String command) {
+        ProposalResult r = p(id).propose(bytes(command));
+        process(m(id));
+        return r;
+    }
+
+    void readIndex(String id, long requestId) {
+        p(id).readIndex(requestId);
+        process(m(id));
+    }
+
+    void leaseRead(String id, long requestId) {
+        p(id).leaseRead(requestId);
+        process(m(id));
+    }
+
+    void step(String id, RaftMessage message) {
+        p(id).step(message);
+        process(m(id));
+    }
+
+    /** Lets a member time out (pre-vote included) with no other member ticked, delivers everything, checks it leads. */
+    Member elect(String id) {
+        tickUntil(id, p -> p.role() != RaftRole.FOLLOWER, options.electionTimeoutMaxTicks() + 1);
+        settle();
+        assertEquals(RaftRole.LEADER, p(id).role(), id + " should have been elected");
+        return m(id);
+    }
+
+    /** Ticks the leader through one heartbeat interval and delivers everything. */
+    void heartbeat(String leader) {
+        tick(leader, options.heartbeatTicks());
+        settle();
+    }
+
+    /**
+     * Takes a snapshot of what the member has applied, keeps it as its newest durable snapshot and tells the protocol
+     * ({@link RaftProtocol#compactLog}). Returns the serialized snapshot.
+     */
+    byte[] takeSnapshot(String id) {
+        Member m = m(id);
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        for (LogEntry e : m.applied) {
+            data.writeBytes(e.payload());
+        }
+        byte[] bytes = SnapshotFormat.encode(m.appliedIndex, m.appliedTerm, m.appliedMembership, data.toByteArray());
+        m.snapshots.put(m.appliedIndex, bytes);
+        m.protocol.compactLog(m.appliedIndex);
+        process(m);
+        return bytes;
+    }
+
+    /** Verifies and installs the snapshot a manual-install member has completely received. */
+    void install(String id) {
+        Member m = m(id);
+        byte[] bytes = m.received;
+        assertTrue(bytes != null, id + " has no received snapshot to install");
+        m.received = null;
+        installNow(m, bytes);
+        process(m);
+    }
+
+    /** Applies everything a manual-apply member holds back. */
+    void applyAll(String id) {
+        Member m = m(id);
+        List<LogEntry> batch = new ArrayList<>(m.unapplied);
+        m.unapplied.clear();
+        apply(m, batch);
+        process(m);
+    }
+
+    // ---------------------------------------------------------------------------------------------- the wire
+
+    void isolate(String id) {
+        isolated.add(NodeId.of(id));
+    }
+
+    void heal(String id) {
+        isolated.remove(NodeId.of(id));
+    }
+
+    /** Loses every message between two members, both ways, until {@link #mend}. */
+    void cut(String a, String b) {
+        cut.add(List.of(NodeId.of(a), NodeId.of(b)));
+        cut.add(List.of(NodeId.of(b), NodeId.of(a)));
+    }
+
+    void mend(String a, String b) {
+        cut.remove(List.of(NodeId.of(a), NodeId.of(b)));
+        cut.remove(List.of(NodeId.of(b), NodeId.of(a)));
+    }
+
+    int settle() {
+        return settle(m -> false);
+    }
+
+    /** Delivers everything, including answers, until nothing is in flight; messages matching {@code dropIf} are lost. */
+    int settle(Predicate<RaftMessage> dropIf) {
+        int deliveries = 0;
+        while (!inFlight.isEmpty()) {
+            RaftMessage msg = inFlight.remove(0);
+            if (dropIf.test(msg)) {
+                continue;
+            }
+            if (deliver(msg)) {
+                deliveries++;
+            }
+            if (deliveries > 1_000_000) {
+                fail("the cluster does not settle");
+            }
+        }
+        return deliveries;
+    }
+
+    /** Delivers, in order, the messages now in flight that match (not those sent in answer); returns how many. */
+    int deliverOnce(Predicate<RaftMessage> which) {
+        List<RaftMessage> batch = new ArrayList<>();
+        for (Iterator<RaftMessage> it = inFlight.iterator(); it.hasNext(); ) {
+            RaftMessage msg = it.next();
+            if (which.test(msg)) {
+                batch.add(msg);
+                it.remove();
+            }
+        }
+        int n = 0;
+        for (RaftMessage msg : batch) {
+            if (deliver(msg)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    int drop(Predicate<RaftMessage> which) {
+        int before = inFlight.size();
+        inFlight.removeIf(which);
+        return before - inFlight.size();
+    }
+
+    List<RaftMessage> inFlight(Predicate<RaftMessage> which) {
+        return inFlight.stream().filter(which).toList();
+    }
+
+    private boolean deliver(RaftMessage msg) {
+        if (isolated.contains(msg.to()) || isolated.contains(msg.from()) || cut.contains(List.of(msg.from(), msg.to()))) {
+            return false;
+        }
+        Member to = members.get(msg.to());
+        if (to == null) {
+            return false;
+        }
+        delivered.add(msg);
+        to.protocol.step(msg);
+        process(to);
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------------------- effects
+
+    /** Carries out the member's Ready batches, in the documented order, until it has nothing more to say. */
+    void process(Member m) {
+        for (Ready r = m.protocol.ready(); !r.isEmpty(); r = m.protocol.ready()) {
+            perform(m, r);
+        }
+    }
+
+    private void perform(Member m, Ready r) {
+        m.readies.add(r);
+        // 1. sendNow.
+        inFlight.addAll(r.sendNow());
+        // 2. the write (state + entries), then persisted(); snapshot chunks are written in the same order.
+        if (r.needsWrite()) {
+            m.store.write(r.state(), r.entriesToPersist());
+            if (!r.entriesToPersist().isEmpty()) {
+                LogEntry last = r.entriesToPersist().get(r.entriesToPersist().size() - 1);
+                m.protocol.persisted(last.index(), last.term());
+            }
+        }
+        for (Ready.SnapshotChunk chunk : r.snapshotChunks()) {
+            receiveChunk(m, chunk);
+        }
+        // 3. sendAfterPersist.
+        inFlight.addAll(r.sendAfterPersist());
+        // 4. apply.
+        for (LogEntry e : r.committed()) {
+            assertTrue(e.index() <= m.store.lastIndex() && m.store.termAt(e.index()) == e.term(),
+                    m.id + " handed out " + e + " for applying before it was on its disk");
+        }
+        if (m.manualApply) {
+            m.unapplied.addAll(r.committed());
+        } else {
+            apply(m, r.committed());
+        }
+        // Compaction, after the write.
+        if (r.compactThrough() > 0) {
+            m.compactions.add(r.compactThrough());
+            if (r.compactThrough() > m.store.firstIndex() - 1) {
+                m.store.compactPrefix(Math.min(r.compactThrough(), m.store.lastIndex()));
+            }
+        }
+        // 5. reads.
+        m.readsReady.addAll(r.readsReady());
+        m.readsFailed.addAll(r.readsFailed());
+    }
+
+    private static void apply(Member m, List<LogEntry> entries) {
+        for (LogEntry e : entries) {
+            assertEquals(m.appliedIndex + 1, e.index(), m.id + " applies out of order");
+            m.applied.add(e);
+            m.appliedIndex = e.index();
+            m.appliedTerm = e.term();
+            if (e.kind() == EntryKind.CONFIGURATION) {
+                m.appliedMembership = MembershipCodec.decode(e.payload());
+            }
+        }
+        if (!entries.isEmpty()) {
+            m.protocol.applied(m.appliedIndex);
+        }
+    }
+
+    private void receiveChunk(Member m, Ready.SnapshotChunk chunk) {
+        m.chunks.add(chunk);
+        if (chunk.offset() == 0) {
+            m.receiving = new ByteArrayOutputStream();
+        }
+        assertEquals(m.receiving.size(), chunk.offset(), m.id + " was handed a chunk out of order");
+        m.receiving.writeBytes(chunk.data());
+        if (!chunk.last()) {
+            return;
+        }
+        byte[] bytes = m.receiving.toByteArray();
+        m.receiving = new ByteArrayOutputStream();
+        if (m.manualInstall) {
+            m.received = bytes;
+        } else {
+            installNow(m, bytes);
+        }
+    }
+
+    /** Durable snapshot first, then the log reset, then the state machine, then the protocol (as the runtime does). */
+    private static void installNow(Member m, byte[] bytes) {
+        SnapshotFormat.Decoded d;
+        try {
+            d = SnapshotFormat.decode(bytes);
+        } catch (IllegalArgumentException corrupt) {
+            m.failedInstalls++;
+            m.protocol.snapshotInstallFailed();
+            return;
+        }
+        m.snapshots.put(d.header().index(), bytes);
+        m.store.reset(d.header().index(), d.header().term());
+        m.appliedIndex = d.header().index();
+        m.appliedTerm = d.header().term();
+        m.appliedMembership = d.header().membership();
+        m.installs++;
+        m.protocol.snapshotInstalled(d.header().index(), d.header().term(), d.header().membership());
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static NodeId id(String s) {
+        return NodeId.of(s);
+    }
+
+    static Predicate<RaftMessage> to(String id) {
+        NodeId n = NodeId.of(id);
+        return msg -> msg.to().equals(n);
+    }
+
+    static Predicate<RaftMessage> from(String id) {
+        NodeId n = NodeId.of(id);
+        return msg -> msg.from().equals(n);
+    }
+
+    static Predicate<RaftMessage> involving(String id) {
+        return to(id).or(from(id));
+    }
+
+    static Predicate<RaftMessage> is(Class<? extends RaftMessage> type) {
+        return type::isInstance;
+    }
+
+    static Predicate<RaftMessage> appendWithEntries() {
+        return msg -> msg instanceof AppendEntriesRequest ae && !ae.entries().isEmpty();
+    }
+
+    /** Voters (with their addresses) for {@link RaftProtocol#proposeMembership}. */
+    static Map<NodeId, String> withAddresses(String... ids) {
+        Map<NodeId, String> out = new TreeMap<>();
+        for (String s : ids) {
+            out.put(NodeId.of(s), address(NodeId.of(s)));
+        }
+        return out;
+    }
+
+    static Set<NodeId> ids(String... ids) {
+        Set<NodeId> out = new TreeSet<>();
+        for (String s : ids) {
+            out.add(NodeId.of(s));
+        }
+        return out;
+    }
+
+    static PersistentState state(RaftProtocol p) {
+        return new PersistentState(p.term(), p.votedFor());
+    }
+}
