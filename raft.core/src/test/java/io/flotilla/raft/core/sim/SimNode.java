@@ -5,7 +5,7 @@ import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.PersistentState;
 import io.flotilla.raft.api.message.RaftMessage;
 import io.flotilla.raft.core.protocol.RaftProtocol;
-import io.flotilla.raft.storage.memory.MemoryLogStore;
+import io.flotilla.raft.api.spi.LogStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +36,8 @@ final class SimNode {
     }
 
     final NodeId id;
-    final MemoryLogStore disk;
+    /** The durable disk: the memory store by default, or a real store (see {@link Simulation#STORE}). */
+    final LogStore disk;
     final ArrayDeque<PendingWrite> diskQueue = new ArrayDeque<>();
     boolean diskBusy;
     boolean up;
@@ -62,9 +63,9 @@ final class SimNode {
     final Map<Long, SimClient.Op> readRequests = new HashMap<>();
     final List<WaitingRead> reads = new ArrayList<>();
 
-    SimNode(NodeId id) {
+    SimNode(NodeId id, LogStore disk) {
         this.id = id;
-        this.disk = new MemoryLogStore(id.value());
+        this.disk = disk;
     }
 
     /** The protocol's view of this member's durable snapshots. */

@@ -7,6 +7,7 @@ import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.RaftOptions;
 import io.flotilla.raft.api.RaftRole;
 import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.api.spi.LogStore;
 import io.flotilla.raft.core.protocol.ProposalResult;
 import io.flotilla.raft.core.protocol.RaftProtocol;
 import io.flotilla.raft.core.protocol.Ready;
@@ -43,6 +44,12 @@ final class Simulation {
     static final long LIVENESS_BOUND_MS = 5_000;
     static final long CLIENT_TIMEOUT_MS = 1_500;
     private static final String[] KEYS = {"x", "y", "z"};
+    /**
+     * Which log store serves as the members' disks ({@code -Dflotilla.sim.store}, default {@code memory}). The
+     * simulation decides when a write becomes durable (it calls the store only then), so any store works; a real one
+     * only makes runs slower.
+     */
+    static final String STORE = System.getProperty("flotilla.sim.store", "memory");
 
     private record Event(long time, long seq, Runnable action) implements Comparable<Event> {
         @Override
@@ -66,6 +73,7 @@ final class Simulation {
     private long eventSeq;
     private long steps;
     private long nextReadId;
+    private java.nio.file.Path diskRoot;
     /** Extra fsync latency during the fault phase, to widen the window between a write and its durability. */
     private int slowDiskMillis;
 
@@ -84,7 +92,7 @@ final class Simulation {
             if (i <= size) {
                 ids.add(id);
             }
-            nodes.add(new SimNode(id));
+            nodes.add(new SimNode(id, openDisk(id)));
         }
         this.configuration = ClusterConfiguration.ofVoters(ids);
         // Clock rates within the documented drift bound (10 %): each member within ±4 %, so any two differ < 10 %.
@@ -93,6 +101,34 @@ final class Simulation {
         }
         for (int c = 0; c < size; c++) {
             clients.add(new SimClient(c, nodes.get(random.nextInt(size)).id));
+        }
+    }
+
+    private LogStore openDisk(NodeId id) {
+        if (STORE.equals("memory")) {
+            return new io.flotilla.raft.storage.memory.MemoryLogStore(id.value());
+        }
+        try {
+            if (diskRoot == null) {
+                diskRoot = java.nio.file.Files.createTempDirectory("flotilla-sim-" + seed + "-");
+            }
+            // sync off: a simulated crash never loses what the store was given, so fsync would only cost time.
+            return io.flotilla.raft.api.spi.Plugins.logStore(STORE).open(new io.flotilla.raft.api.spi.LogStoreContext(
+                    id, diskRoot.resolve(id.value()), Map.of("sync", "false")));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Closes the disks and removes their files. */
+    void closeDisks() {
+        nodes.forEach(n -> n.disk.close());
+        if (diskRoot != null) {
+            try (var paths = java.nio.file.Files.walk(diskRoot)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException ignored) {
+                // best effort: a temp directory
+            }
         }
     }
 
@@ -111,6 +147,8 @@ final class Simulation {
             checkLinearizable();
         } catch (SafetyChecker.SafetyViolation | IllegalStateException e) {
             throw failure(e.getMessage(), e);
+        } finally {
+            closeDisks();
         }
         return new Summary(steps, history.size(), checker.maxCommitted(), leaseHits, followerReads, timeoutNows, pauses,
                 checker.configurationsApplied(), snapshotsInstalled);
