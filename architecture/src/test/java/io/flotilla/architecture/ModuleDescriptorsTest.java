@@ -84,6 +84,22 @@ class ModuleDescriptorsTest {
     }
 
     @Test
+    void theContractKitExportsItsSuiteAndProvidesNothing() throws ClassNotFoundException {
+        ModuleDescriptor d = descriptorOf(Class.forName("io.flotilla.raft.storage.tck.LogStoreContractTest"));
+        assertEquals("io.flotilla.raft.storage.tck", d.name());
+        assertEquals(Set.of("io.flotilla.raft.storage.tck"), unqualifiedExports(d));
+        assertTrue(d.provides().isEmpty());
+    }
+
+    @Test
+    void theDistributionIsALauncherThatExportsNothing() throws ClassNotFoundException {
+        ModuleDescriptor d = descriptorOf(Class.forName("io.flotilla.distribution.Main"));
+        assertEquals("io.flotilla.distribution", d.name());
+        assertEquals(Set.of(), unqualifiedExports(d));
+        assertTrue(d.provides().isEmpty());
+    }
+
+    @Test
     void testkitExportsTheCheckerAndNeedsNothing() {
         ModuleDescriptor d = descriptorOf(io.flotilla.raft.testkit.linearizability.LinearizabilityChecker.class);
         assertEquals("io.flotilla.raft.testkit", d.name());
