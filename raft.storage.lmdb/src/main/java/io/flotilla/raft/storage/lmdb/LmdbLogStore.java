@@ -1,5 +1,6 @@
 package io.flotilla.raft.storage.lmdb;
 
+import io.flotilla.raft.api.spi.EntryRecords;
 import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.PersistentState;
 import io.flotilla.raft.api.spi.CorruptLogException;
@@ -73,7 +74,7 @@ final class LmdbLogStore implements LogStore {
                             ? "entry missing (gap in the log; next stored index is " + index + ")"
                             : "stray entry " + index + " below the compaction boundary " + (expected - 1));
                 }
-                EntryCodec.decode(where, index, bytes(c.val()));
+                EntryRecords.decode(where, index, bytes(c.val()));
                 expected++;
             }
         }
@@ -122,7 +123,7 @@ final class LmdbLogStore implements LogStore {
                 boolean ok = c.get(key(fromIndex), GetOp.MDB_SET_RANGE);
                 for (long i = fromIndex; i < toIndex; i++, ok = c.next()) {
                     byte[] value = ok && c.key().getLong(0) == i ? bytes(c.val()) : null;
-                    LogEntry e = EntryCodec.decode(where, i, value);
+                    LogEntry e = EntryRecords.decode(where, i, value);
                     bytes += e.size();
                     if (!out.isEmpty() && bytes > maxBytes) {
                         break;
@@ -158,11 +159,11 @@ final class LmdbLogStore implements LogStore {
                 // Raft §5.3: the new entries replace a conflicting suffix, in the same transaction.
                 deleteRange(txn, first, b.last() + 1);
                 for (LogEntry e : entries) {
-                    put(txn, db.entries(), key(e.index()), EntryCodec.encode(e));
+                    put(txn, db.entries(), key(e.index()), EntryRecords.encode(e));
                 }
             }
             if (newState != null) {
-                put(txn, db.meta(), direct(STATE_KEY), EntryCodec.encodeState(newState));
+                put(txn, db.meta(), direct(STATE_KEY), EntryRecords.encodeState(newState));
             }
         });
     }
@@ -189,7 +190,7 @@ final class LmdbLogStore implements LogStore {
             }
             if (throughIndex > b.boundary()) {
                 long term = termOf(txn, throughIndex);
-                put(txn, db.meta(), direct(BOUNDARY_KEY), EntryCodec.encodeBoundary(throughIndex, term));
+                put(txn, db.meta(), direct(BOUNDARY_KEY), EntryRecords.encodeBoundary(throughIndex, term));
                 deleteRange(txn, b.boundary() + 1, throughIndex + 1);
             }
         });
@@ -203,7 +204,7 @@ final class LmdbLogStore implements LogStore {
         inWrite("reset", txn -> {
             Bounds b = bounds(txn);
             deleteRange(txn, b.boundary() + 1, b.last() + 1);
-            put(txn, db.meta(), direct(BOUNDARY_KEY), EntryCodec.encodeBoundary(index, term));
+            put(txn, db.meta(), direct(BOUNDARY_KEY), EntryRecords.encodeBoundary(index, term));
         });
     }
 
@@ -269,17 +270,17 @@ final class LmdbLogStore implements LogStore {
 
     private long[] boundary(Txn<ByteBuffer> txn) {
         ByteBuffer raw = db.meta().get(txn, direct(BOUNDARY_KEY));
-        return raw == null ? new long[] {0, 0} : EntryCodec.decodeBoundary(where, bytes(raw));
+        return raw == null ? new long[] {0, 0} : EntryRecords.decodeBoundary(where, bytes(raw));
     }
 
     private PersistentState state(Txn<ByteBuffer> txn) {
         ByteBuffer raw = db.meta().get(txn, direct(STATE_KEY));
-        return raw == null ? PersistentState.INITIAL : EntryCodec.decodeState(where, bytes(raw));
+        return raw == null ? PersistentState.INITIAL : EntryRecords.decodeState(where, bytes(raw));
     }
 
     private long termOf(Txn<ByteBuffer> txn, long index) {
         ByteBuffer raw = db.entries().get(txn, key(index));
-        return EntryCodec.term(where, index, raw == null ? null : bytes(raw));
+        return EntryRecords.term(where, index, raw == null ? null : bytes(raw));
     }
 
     private void deleteRange(Txn<ByteBuffer> txn, long from, long to) {

@@ -1,5 +1,6 @@
 package io.flotilla.raft.storage.rocksdb;
 
+import io.flotilla.raft.api.spi.EntryRecords;
 import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.PersistentState;
 import io.flotilla.raft.api.spi.CorruptLogException;
@@ -56,21 +57,21 @@ final class RocksDbLogStore implements LogStore {
 
     private void recover() {
         byte[] rawBoundary = db.get(db.meta(), BOUNDARY_KEY);
-        long[] b = rawBoundary == null ? new long[] {0, 0} : EntryCodec.decodeBoundary(where, rawBoundary);
+        long[] b = rawBoundary == null ? new long[] {0, 0} : EntryRecords.decodeBoundary(where, rawBoundary);
         boundary = b[0];
         boundaryTerm = b[1];
         byte[] rawState = db.get(db.meta(), STATE_KEY);
-        state = rawState == null ? PersistentState.INITIAL : EntryCodec.decodeState(where, rawState);
+        state = rawState == null ? PersistentState.INITIAL : EntryRecords.decodeState(where, rawState);
         long expected = boundary + 1;
         try (RocksIterator it = db.db().newIterator(db.entries())) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                long index = EntryCodec.index(it.key());
+                long index = EntryRecords.index(it.key());
                 if (index != expected) {
                     throw new CorruptLogException(where, expected, index > expected
                             ? "entry missing (gap in the log; next stored index is " + index + ")"
                             : "stray entry " + index + " below the compaction boundary " + boundary);
                 }
-                EntryCodec.decode(where, index, it.value());
+                EntryRecords.decode(where, index, it.value());
                 expected++;
             }
             checkIterator(it, "recovering");
@@ -110,7 +111,7 @@ final class RocksDbLogStore implements LogStore {
                 throw new IllegalArgumentException(where + ": index " + index + " is outside the log [" + boundary
                         + ", " + lastIndex + "]");
             }
-            return EntryCodec.term(where, index, db.get(db.entries(), EntryCodec.key(index)));
+            return EntryRecords.term(where, index, db.get(db.entries(), EntryRecords.key(index)));
         } finally {
             lock.readLock().unlock();
         }
@@ -131,13 +132,13 @@ final class RocksDbLogStore implements LogStore {
             }
             long bytes = 0;
             try (RocksIterator it = db.db().newIterator(db.entries())) {
-                it.seek(EntryCodec.key(fromIndex));
+                it.seek(EntryRecords.key(fromIndex));
                 for (long i = fromIndex; i < toIndex; i++, it.next()) {
-                    byte[] value = it.isValid() && EntryCodec.index(it.key()) == i ? it.value() : null;
+                    byte[] value = it.isValid() && EntryRecords.index(it.key()) == i ? it.value() : null;
                     if (value == null) {
                         checkIterator(it, "reading");
                     }
-                    LogEntry e = EntryCodec.decode(where, i, value);
+                    LogEntry e = EntryRecords.decode(where, i, value);
                     bytes += e.size();
                     if (!out.isEmpty() && bytes > maxBytes) {
                         break;
@@ -181,15 +182,15 @@ final class RocksDbLogStore implements LogStore {
                 }
                 if (first <= lastIndex) {
                     // Raft §5.3: the new entries replace a conflicting suffix, in the same atomic batch.
-                    batch.deleteRange(db.entries(), EntryCodec.key(first), EntryCodec.key(lastIndex + 1));
+                    batch.deleteRange(db.entries(), EntryRecords.key(first), EntryRecords.key(lastIndex + 1));
                 }
                 for (LogEntry e : entries) {
-                    batch.put(db.entries(), EntryCodec.key(e.index()), EntryCodec.encode(e));
+                    batch.put(db.entries(), EntryRecords.key(e.index()), EntryRecords.encode(e));
                 }
                 newLast = first + entries.size() - 1;
             }
             if (newState != null) {
-                batch.put(db.meta(), STATE_KEY, EntryCodec.encodeState(newState));
+                batch.put(db.meta(), STATE_KEY, EntryRecords.encodeState(newState));
             }
             if (batch.count() == 0) {
                 return;
@@ -218,7 +219,7 @@ final class RocksDbLogStore implements LogStore {
             if (fromIndex == lastIndex + 1) {
                 return;
             }
-            batch.deleteRange(db.entries(), EntryCodec.key(fromIndex), EntryCodec.key(lastIndex + 1));
+            batch.deleteRange(db.entries(), EntryRecords.key(fromIndex), EntryRecords.key(lastIndex + 1));
             db.write(batch);
             lastIndex = fromIndex - 1;
         } catch (RocksDBException e) {
@@ -240,10 +241,10 @@ final class RocksDbLogStore implements LogStore {
             if (throughIndex == boundary) {
                 return;
             }
-            long term = EntryCodec.term(where, throughIndex, db.get(db.entries(), EntryCodec.key(throughIndex)));
+            long term = EntryRecords.term(where, throughIndex, db.get(db.entries(), EntryRecords.key(throughIndex)));
             // The boundary and the deletion go in one batch: a crash leaves either the old log or the new one.
-            batch.put(db.meta(), BOUNDARY_KEY, EntryCodec.encodeBoundary(throughIndex, term));
-            batch.deleteRange(db.entries(), EntryCodec.key(boundary + 1), EntryCodec.key(throughIndex + 1));
+            batch.put(db.meta(), BOUNDARY_KEY, EntryRecords.encodeBoundary(throughIndex, term));
+            batch.deleteRange(db.entries(), EntryRecords.key(boundary + 1), EntryRecords.key(throughIndex + 1));
             db.write(batch);
             boundary = throughIndex;
             boundaryTerm = term;
@@ -262,9 +263,9 @@ final class RocksDbLogStore implements LogStore {
             if (index < 0 || term < 0) {
                 throw new IllegalArgumentException(where + ": cannot reset to index " + index + " term " + term);
             }
-            batch.put(db.meta(), BOUNDARY_KEY, EntryCodec.encodeBoundary(index, term));
+            batch.put(db.meta(), BOUNDARY_KEY, EntryRecords.encodeBoundary(index, term));
             if (lastIndex > boundary) {
-                batch.deleteRange(db.entries(), EntryCodec.key(boundary + 1), EntryCodec.key(lastIndex + 1));
+                batch.deleteRange(db.entries(), EntryRecords.key(boundary + 1), EntryRecords.key(lastIndex + 1));
             }
             db.write(batch);
             boundary = index;

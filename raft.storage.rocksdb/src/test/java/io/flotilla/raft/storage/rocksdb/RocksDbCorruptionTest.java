@@ -1,5 +1,6 @@
 package io.flotilla.raft.storage.rocksdb;
 
+import io.flotilla.raft.api.spi.EntryRecords;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,9 +29,9 @@ class RocksDbCorruptionTest extends LogStoreTestSupport {
     @Test
     void flippedByteInAnEntryFailsTheOpen() {
         assertCorruptAt(5, "checksum", handles -> {
-            byte[] value = handles.get(handles.entries(), EntryCodec.key(5));
+            byte[] value = handles.get(handles.entries(), EntryRecords.key(5));
             value[value.length - 1] ^= 0x01;
-            raw(handles, batch -> batch.put(handles.entries(), EntryCodec.key(5), value));
+            raw(handles, batch -> batch.put(handles.entries(), EntryRecords.key(5), value));
         });
     }
 
@@ -38,21 +39,21 @@ class RocksDbCorruptionTest extends LogStoreTestSupport {
     void entryMovedToAnotherIndexFailsTheOpen() {
         // The checksum covers the index, so an intact value under the wrong key is caught too.
         assertCorruptAt(6, "checksum", handles -> {
-            byte[] value = handles.get(handles.entries(), EntryCodec.key(7));
-            raw(handles, batch -> batch.put(handles.entries(), EntryCodec.key(6), value));
+            byte[] value = handles.get(handles.entries(), EntryRecords.key(7));
+            raw(handles, batch -> batch.put(handles.entries(), EntryRecords.key(6), value));
         });
     }
 
     @Test
     void missingEntryFailsTheOpen() {
         assertCorruptAt(4, "missing", handles -> raw(handles, batch -> batch.delete(handles.entries(),
-                EntryCodec.key(4))));
+                EntryRecords.key(4))));
     }
 
     @Test
     void truncatedEntryFailsTheOpen() {
         assertCorruptAt(8, "truncated", handles -> raw(handles, batch -> batch.put(handles.entries(),
-                EntryCodec.key(8), new byte[] {1, 2, 3})));
+                EntryRecords.key(8), new byte[] {1, 2, 3})));
     }
 
     private void assertCorruptAt(long index, String reason, Consumer<RocksDbHandles> damage) {

@@ -1,17 +1,17 @@
-package io.flotilla.raft.storage.rocksdb;
+package io.flotilla.raft.api.spi;
 
 import io.flotilla.raft.api.EntryKind;
 import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.PersistentState;
-import io.flotilla.raft.api.spi.CorruptLogException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
- * The byte layout of what the store keeps. Keys are big-endian indexes, so RocksDB's bytewise order is log order.
- * Every value starts with a CRC32C; an entry's checksum also covers its index (taken from the key), so a value found
+ * A checksummed record format for log stores built on a key-value engine (Flotilla's RocksDB and LMDB stores use it;
+ * a third-party store may too). Keys are big-endian indexes, so bytewise key order is log order. Every value starts
+ * with a CRC32C; an entry's checksum also covers its index (taken from the key), so a value found
  * under the wrong key fails the check too.
  *
  * <pre>
@@ -20,31 +20,58 @@ import java.util.zip.CRC32C;
  * state:    crc32c(rest) int | term long | votedFor length int (-1 = none) | votedFor UTF-8
  * </pre>
  */
-final class EntryCodec {
+public final class EntryRecords {
 
-    static final int ENTRY_HEADER = 4 + 8 + 1;
+    /** Bytes before an entry's payload: checksum, term and kind. */
+    public static final int ENTRY_HEADER = 4 + 8 + 1;
     private static final EntryKind[] KINDS = EntryKind.values();
 
-    private EntryCodec() {
+    private EntryRecords() {
     }
 
-    static byte[] key(long index) {
+    /**
+     * Returns the key of an index.
+     *
+     * @param index a log index
+     * @return its 8-byte big-endian key
+     */
+    public static byte[] key(long index) {
         return ByteBuffer.allocate(8).putLong(index).array();
     }
 
-    static long index(byte[] key) {
+    /**
+     * Returns the index of a key.
+     *
+     * @param key a key made by {@link #key(long)}
+     * @return the index
+     */
+    public static long index(byte[] key) {
         return ByteBuffer.wrap(key).getLong();
     }
 
-    static byte[] encode(LogEntry e) {
+    /**
+     * Encodes an entry with its checksum (which also covers the index, kept in the key).
+     *
+     * @param e the entry
+     * @return the value to store under {@link #key(long)}
+     */
+    public static byte[] encode(LogEntry e) {
         ByteBuffer buf = ByteBuffer.allocate(ENTRY_HEADER + e.size());
         buf.putInt(entryCrc(e.index(), e.term(), (byte) e.kind().ordinal(), e.payload(), 0, e.size()));
         buf.putLong(e.term()).put((byte) e.kind().ordinal()).put(e.payload());
         return buf.array();
     }
 
-    /** Decodes and checks an entry; {@code where} names the store in the exception. */
-    static LogEntry decode(String where, long index, byte[] value) {
+    /**
+     * Decodes and checks an entry.
+     *
+     * @param where names the store (e.g. its path) in the exception
+     * @param index the index the value was found under
+     * @param value the stored value, or null if none was found (a gap)
+     * @return the entry
+     * @throws CorruptLogException if the value is missing, truncated or fails its checksum
+     */
+    public static LogEntry decode(String where, long index, byte[] value) {
         if (value == null) {
             throw new CorruptLogException(where, index, "entry missing (gap in the log)");
         }
@@ -66,25 +93,54 @@ final class EntryCodec {
         return new LogEntry(index, term, KINDS[kind], payload);
     }
 
-    /** Reads only the term, after checking the whole value: a term from a damaged entry would mislead §5.3. */
-    static long term(String where, long index, byte[] value) {
+    /**
+     * Returns an entry's term, after checking the whole value: a term from a damaged entry would mislead the
+     * consistency check of Raft §5.3.
+     *
+     * @param where names the store in the exception
+     * @param index the index the value was found under
+     * @param value the stored value
+     * @return the term
+     * @throws CorruptLogException if the value is damaged
+     */
+    public static long term(String where, long index, byte[] value) {
         return decode(where, index, value).term();
     }
 
-    static byte[] encodeBoundary(long index, long term) {
+    /**
+     * Encodes the compaction boundary (the index before the first entry held, and its term).
+     *
+     * @param index the boundary index
+     * @param term  its term
+     * @return the checksummed value
+     */
+    public static byte[] encodeBoundary(long index, long term) {
         ByteBuffer buf = ByteBuffer.allocate(4 + 16);
         buf.position(4);
         buf.putLong(index).putLong(term);
         return sealed(buf);
     }
 
-    /** Returns {index, term} of the compaction boundary. */
-    static long[] decodeBoundary(String where, byte[] value) {
+    /**
+     * Decodes the compaction boundary.
+     *
+     * @param where names the store in the exception
+     * @param value the stored value
+     * @return {index, term}
+     * @throws CorruptLogException if the value is damaged
+     */
+    public static long[] decodeBoundary(String where, byte[] value) {
         ByteBuffer buf = unsealed(where, value, 20);
         return new long[] {buf.getLong(), buf.getLong()};
     }
 
-    static byte[] encodeState(PersistentState state) {
+    /**
+     * Encodes the persistent state (term and vote).
+     *
+     * @param state the state
+     * @return the checksummed value
+     */
+    public static byte[] encodeState(PersistentState state) {
         byte[] vote = state.votedFor() == null ? null : state.votedFor().value().getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.allocate(4 + 8 + 4 + (vote == null ? 0 : vote.length));
         buf.position(4);
@@ -95,7 +151,15 @@ final class EntryCodec {
         return sealed(buf);
     }
 
-    static PersistentState decodeState(String where, byte[] value) {
+    /**
+     * Decodes the persistent state.
+     *
+     * @param where names the store in the exception
+     * @param value the stored value
+     * @return the state
+     * @throws CorruptLogException if the value is damaged
+     */
+    public static PersistentState decodeState(String where, byte[] value) {
         ByteBuffer buf = unsealed(where, value, 16);
         long term = buf.getLong();
         int length = buf.getInt();
