@@ -327,8 +327,9 @@ public final class RaftProtocol {
             return ProposalResult.notLeader(transferTarget);
         }
         long index = log.lastIndex() + 1;
+        // No commit check here: appending a command changes neither the durable index nor the quorum; commitment
+        // follows persisted() and the followers' acknowledgements.
         appendToLog(List.of(LogEntry.command(index, term, command)));
-        maybeCommit();
         return ProposalResult.accepted(index, term);
     }
 

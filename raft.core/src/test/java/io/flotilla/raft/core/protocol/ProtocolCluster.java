@@ -136,7 +136,7 @@ final class ProtocolCluster {
 
     private RaftProtocol newProtocol(Member m) {
         long memberSeed = seed * 31 + m.id.value().hashCode();
-        return new RaftProtocol(m.id, config, options, new StoreLog(m.store), m.store.state(), 0,
+        return new RaftProtocol(m.id, config, options, StableLog.over(m.store), m.store.state(), 0,
                 new SplittableRandom(memberSeed));
     }
 

@@ -40,7 +40,7 @@ class Section5_2_LeaderElectionTest {
 
     /** Ticks a lone member through {@code elections} elections; returns the ticks each election timeout took. */
     private static List<Integer> electionTimeouts(long seed, int elections) {
-        RaftProtocol p = new RaftProtocol(N1, THREE, OPTIONS, new StoreLog(new MemoryLogStore("n1")),
+        RaftProtocol p = new RaftProtocol(N1, THREE, OPTIONS, StableLog.over(new MemoryLogStore("n1")),
                 PersistentState.INITIAL, 0, new SplittableRandom(seed));
         List<Integer> timeouts = new ArrayList<>();
         long term = p.term();
@@ -92,7 +92,7 @@ class Section5_2_LeaderElectionTest {
 
     @Test
     void timeoutMakesACandidateThatVotesForItselfPersistsAndOnlyThenAsks() {
-        RaftProtocol p = new RaftProtocol(N1, THREE, OPTIONS, new StoreLog(new MemoryLogStore("n1")),
+        RaftProtocol p = new RaftProtocol(N1, THREE, OPTIONS, StableLog.over(new MemoryLogStore("n1")),
                 PersistentState.INITIAL, 0, new SplittableRandom(7));
         Ready r = null;
         for (int i = 0; i < OPTIONS.electionTimeoutMaxTicks() && p.role() == RaftRole.FOLLOWER; i++) {
