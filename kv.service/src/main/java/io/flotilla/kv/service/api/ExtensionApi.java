@@ -30,6 +30,6 @@ public final class ExtensionApi extends ExtensionGrpc.ExtensionImplBase {
         }, result -> {
             AppendResponse r = result.getAppend();
             return r.toBuilder().setHeader(node.header(r.getHeader().getRevision())).build();
-        }, observer, node.responseExecutor());
+        }, observer);
     }
 }

@@ -27,11 +27,11 @@ public final class ForwardingApi extends ForwardingGrpc.ForwardingImplBase {
 
     @Override
     public void propose(Command request, StreamObserver<CommandResult> observer) {
-        Replies.reply(() -> node.proposeLocally(request), result -> result, observer, node.responseExecutor());
+        Replies.reply(() -> node.proposeLocally(request), result -> result, observer);
     }
 
     @Override
     public void query(Query request, StreamObserver<QueryResult> observer) {
-        Replies.reply(() -> node.queryLocally(request), result -> result, observer, node.responseExecutor());
+        Replies.reply(() -> node.queryLocally(request), result -> result, observer);
     }
 }

@@ -45,7 +45,7 @@ public final class KvApi extends KVGrpc.KVImplBase {
         }, result -> {
             RangeResponse r = result.getRange();
             return r.toBuilder().setHeader(node.header(r.getHeader().getRevision())).build();
-        }, observer, node.responseExecutor());
+        }, observer);
     }
 
     @Override
@@ -56,7 +56,7 @@ public final class KvApi extends KVGrpc.KVImplBase {
         }, result -> {
             PutResponse r = result.getPut();
             return r.toBuilder().setHeader(node.header(r.getHeader().getRevision())).build();
-        }, observer, node.responseExecutor());
+        }, observer);
     }
 
     @Override
@@ -67,7 +67,7 @@ public final class KvApi extends KVGrpc.KVImplBase {
         }, result -> {
             DeleteRangeResponse r = result.getDeleteRange();
             return r.toBuilder().setHeader(node.header(r.getHeader().getRevision())).build();
-        }, observer, node.responseExecutor());
+        }, observer);
     }
 
     @Override
@@ -81,7 +81,7 @@ public final class KvApi extends KVGrpc.KVImplBase {
             }
             return node.write(Command.newBuilder().setTxn(request).build()).thenApply(result -> result.getTxn());
         }, r -> r.toBuilder().setHeader(node.header(r.getHeader().getRevision())).build(),
-                observer, node.responseExecutor());
+                observer);
     }
 
     @Override
@@ -89,7 +89,7 @@ public final class KvApi extends KVGrpc.KVImplBase {
         Replies.reply(() -> node.write(Command.newBuilder().setCompaction(request).build()), result -> {
             CompactionResponse r = result.getCompaction();
             return r.toBuilder().setHeader(node.header(r.getHeader().getRevision())).build();
-        }, observer, node.responseExecutor());
+        }, observer);
     }
 
     /** A read-only transaction is serializable when every range in it asks to be, as in etcd. */

@@ -50,6 +50,6 @@ public final class MaintenanceApi extends MaintenanceGrpc.MaintenanceImplBase {
                     .setRaftAppliedIndex(raft.appliedIndex())
                     .setIsLearner(raft.configuration().learners().contains(node.self()))
                     .build();
-        }, observer, node.responseExecutor());
+        }, observer);
     }
 }

@@ -46,6 +46,8 @@ final class Forwarder implements AutoCloseable {
         ManagedChannel channel = channels.computeIfAbsent(target, t -> NettyChannelBuilder
                 .forAddress(t.host(), t.port())
                 .usePlaintext()
+                // The callback only completes a future, whose continuation answers the client without blocking.
+                .directExecutor()
                 .maxInboundMessageSize(maxMessageBytes)
                 .build());
         return ForwardingGrpc.newFutureStub(channel).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);

@@ -19,7 +19,6 @@ import io.flotilla.raft.api.spi.Plugins;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +48,6 @@ public final class KvNode implements AutoCloseable {
     private final int maxRequestBytes;
     private final Forwarder forwarder;
     private final ScheduledExecutorService timer;
-    private final ExecutorService responses;
 
     private KvNode(RaftNode raft, KvStateMachine stateMachine, ServerSettings settings) {
         this.raft = raft;
@@ -62,8 +60,6 @@ public final class KvNode implements AutoCloseable {
         // Forwarded messages carry one request or response: allow what a client may send, with room for framing.
         this.forwarder = new Forwarder(maxInboundMessageBytes(maxRequestBytes));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("flotilla-kv-timer-" + self));
-        int threads = Math.max(4, Runtime.getRuntime().availableProcessors());
-        this.responses = Executors.newFixedThreadPool(threads, daemon("flotilla-kv-responses-" + self));
     }
 
     /**
@@ -114,11 +110,6 @@ public final class KvNode implements AutoCloseable {
     /** Returns the revision of the local state machine. */
     public long revision() {
         return stateMachine.revision();
-    }
-
-    /** Returns the executor on which request completions should run, off the engine's apply thread. */
-    public ExecutorService responseExecutor() {
-        return responses;
     }
 
     /**
@@ -298,7 +289,6 @@ public final class KvNode implements AutoCloseable {
         raft.close();
         forwarder.close();
         timer.shutdownNow();
-        responses.shutdown();
     }
 
 }

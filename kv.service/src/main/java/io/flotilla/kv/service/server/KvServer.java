@@ -66,6 +66,9 @@ public final class KvServer implements AutoCloseable {
         KvNode node = KvNode.start(settings);
         Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(address.host(), address.port()))
                 .maxInboundMessageSize(KvNode.maxInboundMessageBytes(settings.maxRequestBytes()))
+                // Handlers only validate a request and queue it for the engine (or forward it asynchronously); none
+                // blocks, so they run on the network thread instead of paying a hand-off to gRPC's default pool.
+                .directExecutor()
                 .addService(new KvApi(node))
                 .addService(new ClusterApi(node))
                 .addService(new MaintenanceApi(node))

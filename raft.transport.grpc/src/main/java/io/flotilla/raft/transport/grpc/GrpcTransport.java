@@ -85,6 +85,9 @@ public final class GrpcTransport implements Transport {
             }
             Server s = NettyServerBuilder.forAddress(new InetSocketAddress(listenAddress.host(), listenAddress.port()))
                     .addService(new InboundService(self, handler, counters))
+                    // Decoding a message and handing it to the engine's queue never blocks: do it on the network
+                    // thread rather than pay a hand-off to gRPC's default pool for every message.
+                    .directExecutor()
                     .addStreamTracerFactory(new InboundSizeLimitTracer(self, options.maxMessageBytes(), counters))
                     .maxInboundMessageSize(options.maxMessageBytes())
                     .permitKeepAliveTime(KEEPALIVE_PERMIT_SECONDS, TimeUnit.SECONDS)

@@ -8,7 +8,7 @@ import io.grpc.stub.ClientResponseObserver;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client-streaming call to a peer, written by that peer's sender thread only. It tracks gRPC's readiness (HTTP/2
+ * One client-streaming call to a peer, written by one thread at a time (its {@link PeerLink} sees to that). It tracks gRPC's readiness (HTTP/2
  * flow control) so the sender writes only when the stream can take more, keeping gRPC's own buffers small; messages
  * beyond that wait in the peer's bounded queue, where the drop policy applies.
  */
@@ -84,6 +84,15 @@ final class OutboundStream implements ClientResponseObserver<Wire.Envelope, Wire
                 }
             }
         }
+    }
+
+    /**
+     * Tells whether the stream can take a message now without waiting: it has not failed and flow control allows.
+     *
+     * @return true if a write now would not pile up in gRPC's buffers
+     */
+    boolean isReady() {
+        return failure() == null && requests.isReady();
     }
 
     /**
