@@ -29,6 +29,7 @@ public final class RaftOptions {
     private final int clockDriftBoundPercent;
     private final long snapshotThresholdEntries;
     private final long snapshotKeepTailEntries;
+    private final int snapshotSizeRatio;
 
     private RaftOptions(Builder b) {
         this.tickMillis = b.tickMillis;
@@ -47,6 +48,7 @@ public final class RaftOptions {
         this.clockDriftBoundPercent = b.clockDriftBoundPercent;
         this.snapshotThresholdEntries = b.snapshotThresholdEntries;
         this.snapshotKeepTailEntries = b.snapshotKeepTailEntries;
+        this.snapshotSizeRatio = b.snapshotSizeRatio;
     }
 
     /** {@return a builder holding the defaults} */
@@ -161,6 +163,16 @@ public final class RaftOptions {
     }
 
     /**
+     * {@return how many times the size of the last snapshot the entries applied since it must add up to (in payload
+     * bytes) before the next snapshot is taken (default 4; 0 leaves it to {@link #snapshotThresholdEntries()} alone).
+     * Raft thesis §5.1.1: snapshotting when the log has grown by a constant factor of the state keeps the time spent
+     * writing snapshots a bounded share of the time spent writing the log, however large the state becomes}
+     */
+    public int snapshotSizeRatio() {
+        return snapshotSizeRatio;
+    }
+
+    /**
      * {@return the lease length in ticks: the shortest election timeout shortened by the clock-drift bound, and by one
      * more tick because the engine reads its clock only once per tick}
      */
@@ -196,7 +208,7 @@ public final class RaftOptions {
                 + ", pending=" + maxPendingRequests + ", timeout=" + requestTimeoutMillis + "ms, logStore="
                 + logStore + ", transport=" + transport + ", preVote=" + preVote + ", checkQuorum=" + checkQuorum
                 + ", clockDrift=" + clockDriftBoundPercent + "%, snapshotThreshold=" + snapshotThresholdEntries
-                + ", snapshotKeepTail=" + snapshotKeepTailEntries + "}";
+                + ", snapshotKeepTail=" + snapshotKeepTailEntries + ", snapshotSizeRatio=" + snapshotSizeRatio + "}";
     }
 
     /** Collects option values; {@link #build()} validates them together. */
@@ -217,6 +229,7 @@ public final class RaftOptions {
         private int clockDriftBoundPercent = 10;
         private long snapshotThresholdEntries = 10_000;
         private long snapshotKeepTailEntries = 1_000;
+        private int snapshotSizeRatio = 4;
 
         private Builder() {
         }
@@ -238,6 +251,7 @@ public final class RaftOptions {
             clockDriftBoundPercent = o.clockDriftBoundPercent;
             snapshotThresholdEntries = o.snapshotThresholdEntries;
             snapshotKeepTailEntries = o.snapshotKeepTailEntries;
+            snapshotSizeRatio = o.snapshotSizeRatio;
         }
 
         /**
@@ -399,6 +413,17 @@ public final class RaftOptions {
         }
 
         /**
+         * Sets how much log, relative to the last snapshot's size, must be applied before the next snapshot.
+         *
+         * @param ratio 0 (entries alone decide) or more; see {@link RaftOptions#snapshotSizeRatio()}
+         * @return this builder
+         */
+        public Builder snapshotSizeRatio(int ratio) {
+            this.snapshotSizeRatio = ratio;
+            return this;
+        }
+
+        /**
          * Validates all values and returns the options.
          *
          * @return the options
@@ -431,6 +456,9 @@ public final class RaftOptions {
             positive(problems, "snapshotThresholdEntries", snapshotThresholdEntries);
             if (snapshotKeepTailEntries < 0) {
                 problems.add("snapshotKeepTailEntries must be 0 or more, got " + snapshotKeepTailEntries);
+            }
+            if (snapshotSizeRatio < 0) {
+                problems.add("snapshotSizeRatio must be 0 or more, got " + snapshotSizeRatio);
             }
             if (clockDriftBoundPercent < 0 || clockDriftBoundPercent > 50) {
                 problems.add("clockDriftBoundPercent must be from 0 to 50, got " + clockDriftBoundPercent);

@@ -19,7 +19,7 @@ final class EngineOptionsBinder {
             "tickMillis", "electionTimeoutMinMillis", "electionTimeoutMaxMillis", "heartbeatIntervalMillis",
             "maxEntriesPerMessage", "maxBytesPerMessage", "maxInflightAppends", "maxPendingRequests",
             "requestTimeoutMillis", "preVote", "checkQuorum", "clockDriftBoundPercent", "snapshotThresholdEntries",
-            "snapshotKeepTailEntries"));
+            "snapshotKeepTailEntries", "snapshotSizeRatio"));
 
     private EngineOptionsBinder() {
     }
@@ -57,6 +57,7 @@ final class EngineOptionsBinder {
                     case "clockDriftBoundPercent" -> builder.clockDriftBoundPercent(intNumber(value));
                     case "snapshotThresholdEntries" -> snapshotThreshold = number(value);
                     case "snapshotKeepTailEntries" -> snapshotKeepTail = number(value);
+                    case "snapshotSizeRatio" -> builder.snapshotSizeRatio(intNumber(value));
                     default -> problems.add(field + ": unknown engine option; known: " + NAMES);
                 }
             } catch (IllegalArgumentException bad) {

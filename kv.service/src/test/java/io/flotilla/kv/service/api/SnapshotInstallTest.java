@@ -27,7 +27,8 @@ class SnapshotInstallTest {
     @TempDir
     Path data;
 
-    private static final RaftOptions SNAPSHOT_OFTEN = TestCluster.FAST.toBuilder().snapshotEntries(20, 5).build();
+    private static final RaftOptions SNAPSHOT_OFTEN = TestCluster.FAST.toBuilder().snapshotEntries(20, 5)
+            .snapshotSizeRatio(0).build();
 
     private static ByteString bs(String s) {
         return ByteString.copyFrom(s, StandardCharsets.UTF_8);

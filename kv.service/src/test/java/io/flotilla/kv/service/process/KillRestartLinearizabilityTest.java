@@ -57,7 +57,8 @@ class KillRestartLinearizabilityTest {
                 // while the engine re-sends snapshot chunks to a restarting member (see the report on RaftProtocol).
                 "--engine-option=maxBytesPerMessage=262144", "--transport-option=queueCapacity=128",
                 // Snapshots every 3000 entries: restarted members are caught up by snapshot installs, not only the log.
-                "--engine-option=snapshotThresholdEntries=3000", "--engine-option=snapshotKeepTailEntries=1000"))) {
+                "--engine-option=snapshotThresholdEntries=3000", "--engine-option=snapshotKeepTailEntries=1000",
+                "--engine-option=snapshotSizeRatio=0"))) {
             cluster.awaitLeader(Duration.ofSeconds(60));
             HistoryRecorder<KvInput, KvOutput> history = new HistoryRecorder<>();
             AtomicBoolean stop = new AtomicBoolean();

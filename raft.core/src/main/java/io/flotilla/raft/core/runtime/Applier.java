@@ -48,11 +48,15 @@ final class Applier implements Runnable {
             new PriorityQueue<>((a, b) -> Long.compare(a.readIndex(), b.readIndex()));
     private final LongConsumer onApplied;
     private volatile long appliedIndex;
-    /** Snapshot files, or null when snapshots are off; written from this thread every {@link #snapshotEvery}. */
+    /** Snapshot files, or null when snapshots are off; written from this thread, see {@link #maybeSnapshot()}. */
     private final SnapshotFiles snapshots;
     private final long snapshotEvery;
+    private final int snapshotSizeRatio;
     private final LongConsumer onSnapshot;
     private long nextSnapshotAt;
+    /** Payload bytes applied since the last snapshot, and that snapshot's size: see {@link #maybeSnapshot()}. */
+    private long bytesSinceSnapshot;
+    private long lastSnapshotBytes;
     /** Term and configuration of what has been applied, recorded in the snapshots this thread writes. */
     private long appliedTerm;
     private io.flotilla.raft.core.protocol.MembershipCodec.Membership appliedMembership;
@@ -65,12 +69,12 @@ final class Applier implements Runnable {
     }
 
     Applier(NodeId self, StateMachine stateMachine, long appliedIndex, LongConsumer onApplied) {
-        this(self, stateMachine, appliedIndex, 0, null, onApplied, null, Long.MAX_VALUE, i -> { });
+        this(self, stateMachine, appliedIndex, 0, null, onApplied, null, Long.MAX_VALUE, 0, i -> { });
     }
 
     Applier(NodeId self, StateMachine stateMachine, long appliedIndex, long appliedTerm,
             io.flotilla.raft.core.protocol.MembershipCodec.Membership appliedMembership, LongConsumer onApplied,
-            SnapshotFiles snapshots, long snapshotEvery, LongConsumer onSnapshot) {
+            SnapshotFiles snapshots, long snapshotEvery, int snapshotSizeRatio, LongConsumer onSnapshot) {
         this.self = self;
         this.stateMachine = stateMachine;
         this.appliedIndex = appliedIndex;
@@ -79,8 +83,10 @@ final class Applier implements Runnable {
         this.onApplied = onApplied;
         this.snapshots = snapshots;
         this.snapshotEvery = snapshotEvery;
+        this.snapshotSizeRatio = snapshotSizeRatio;
         this.onSnapshot = onSnapshot;
         this.nextSnapshotAt = appliedIndex + snapshotEvery;
+        this.lastSnapshotBytes = snapshots == null || snapshots.latest() == null ? 0 : snapshots.latest().size();
     }
 
     /** Replaces the state with a snapshot received from the leader, in order with the entries around it. */
@@ -138,6 +144,8 @@ final class Applier implements Runnable {
                     appliedMembership = r.header().membership();
                     appliedIndex = r.header().index();
                     nextSnapshotAt = appliedIndex + snapshotEvery;
+                    bytesSinceSnapshot = 0;
+                    lastSnapshotBytes = r.header().size();
                     onApplied.accept(appliedIndex);
                 }
                 answerReads();
@@ -171,6 +179,7 @@ final class Applier implements Runnable {
                 continue; // already covered by a snapshot restored meanwhile
             }
             appliedTerm = entry.term();
+            bytesSinceSnapshot += entry.payload().length;
             if (entry.kind() == EntryKind.CONFIGURATION) {
                 appliedMembership = io.flotilla.raft.core.protocol.MembershipCodec.decode(entry.payload());
                 settleMembership(entry);
@@ -197,13 +206,21 @@ final class Applier implements Runnable {
         onApplied.accept(appliedIndex);
     }
 
+    /**
+     * Takes a snapshot once {@code snapshotEvery} entries have been applied since the last one and, with a size
+     * ratio, once their payloads add up to that many times the last snapshot's size (Raft thesis §5.1.1). The second
+     * condition is what keeps a large state cheap: a state that keeps a long history (like an MVCC store) would
+     * otherwise be rewritten whole every few thousand entries, on this thread, by every member.
+     */
     private void maybeSnapshot() {
-        if (snapshots == null || appliedIndex < nextSnapshotAt) {
+        if (snapshots == null || appliedIndex < nextSnapshotAt
+                || bytesSinceSnapshot < (long) snapshotSizeRatio * lastSnapshotBytes) {
             return;
         }
         nextSnapshotAt = appliedIndex + snapshotEvery;
         try {
-            snapshots.write(appliedIndex, appliedTerm, appliedMembership, stateMachine);
+            lastSnapshotBytes = snapshots.write(appliedIndex, appliedTerm, appliedMembership, stateMachine).size();
+            bytesSinceSnapshot = 0;
             onSnapshot.accept(appliedIndex);
         } catch (RuntimeException e) {
             // Not fatal: the log simply stays longer; the next attempt comes after another threshold of entries.

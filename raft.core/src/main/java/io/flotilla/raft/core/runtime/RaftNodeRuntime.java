@@ -130,7 +130,7 @@ public final class RaftNodeRuntime implements RaftNode {
                 store.state(), recovered, snapshots == null ? SnapshotSource.NONE : snapshots, random);
         long applied = recovered == null ? 0 : recovered.index();
         this.applier = new Applier(self, stateMachine, applied, recovered == null ? 0 : recovered.term(), membership,
-                index -> events.add(WAKE), snapshots, options.snapshotThresholdEntries(),
+                index -> events.add(WAKE), snapshots, options.snapshotThresholdEntries(), options.snapshotSizeRatio(),
                 index -> events.add(new SnapshotTaken(index)));
         this.loopThread = new Thread(this::loop, "flotilla-raft-" + self);
         this.applyThread = new Thread(applier, "flotilla-apply-" + self);

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 class RuntimeSnapshotTest {
 
     private static final List<NodeId> IDS = List.of(NodeId.of("n1"), NodeId.of("n2"), NodeId.of("n3"));
-    private static final RaftOptions OPTIONS = RuntimeCluster.options().snapshotEntries(20, 5).build();
+    /** Snapshots every 20 entries whatever their size, so that a few proposals exercise compaction and installs. */
+    private static final RaftOptions OPTIONS = RuntimeCluster.options().snapshotEntries(20, 5).snapshotSizeRatio(0)
+            .build();
+    private RaftOptions options = OPTIONS;
 
     @TempDir
     Path dir;
@@ -50,7 +53,7 @@ class RuntimeSnapshotTest {
     private RaftNodeRuntime start(NodeId id) {
         KvStateMachine sm = new KvStateMachine();
         RaftNodeRuntime node = RaftNodeRuntime.start(id, ClusterConfiguration.ofVoters(Set.copyOf(IDS)), Map.of(),
-                OPTIONS, stores.computeIfAbsent(id, k -> new TestLogStore(k.value())), network.transport(id), sm,
+                options, stores.computeIfAbsent(id, k -> new TestLogStore(k.value())), network.transport(id), sm,
                 dir.resolve(id.value()), System::nanoTime, new SplittableRandom(31L * ++starts));
         machines.put(id, sm);
         nodes.put(id, node);
@@ -74,6 +77,39 @@ class RuntimeSnapshotTest {
     private void putAll(RaftNodeRuntime leader, int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
             leader.propose(KvStateMachine.put("k" + i, "v" + i)).get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Index of the newest snapshot file in {@code dir} (named snapshot-index-term.snap), or 0. */
+    private static long newestSnapshotIndex(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".snap"))
+                    .mapToLong(n -> Long.parseLong(n.split("-")[1])).max().orElse(0);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static long newestSnapshotBytes(Path dir) throws Exception {
+        long index = newestSnapshotIndex(dir);
+        try (Stream<Path> files = Files.list(dir)) {
+            Path newest = files.filter(p -> p.getFileName().toString().startsWith("snapshot-" + index + "-"))
+                    .findFirst().orElseThrow();
+            return Files.size(newest);
+        }
+    }
+
+    /** Proposes all at once (pipelined) and waits for every one to be applied. */
+    private static void proposeAll(RaftNodeRuntime leader, List<byte[]> commands) throws Exception {
+        List<java.util.concurrent.CompletableFuture<byte[]>> futures = new java.util.ArrayList<>();
+        for (byte[] c : commands) {
+            futures.add(leader.propose(c));
+        }
+        for (var f : futures) {
+            f.get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -134,5 +170,37 @@ class RuntimeSnapshotTest {
         putAll(leader, 75, 80);
         await(() -> "v79".equals(KvStateMachine.text(machines.get(follower).query(KvStateMachine.get("k79")))),
                 5_000, "the restarted member follows new writes");
+    }
+
+    @Test
+    void aLargeStateIsSnapshotAgainOnlyOnceTheLogHasGrownBySizeRatioTimesTheLastSnapshot() throws Exception {
+        // Thesis §5.1.1: with ratio 2, the entries applied after a snapshot of S bytes must carry 2 x S payload bytes
+        // before the next one, however many entries that takes (the entry threshold, 20, is long passed).
+        options = RuntimeCluster.options().snapshotEntries(20, 5).snapshotSizeRatio(2).build();
+        IDS.forEach(this::start);
+        RaftNodeRuntime leader = leaderAmong(IDS);
+        Path leaderDir = dir.resolve(leader.id().value());
+        String kilobyte = "x".repeat(1024);
+        List<byte[]> large = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            large.add(KvStateMachine.put("large" + i, kilobyte));
+        }
+        proposeAll(leader, large);
+        await(() -> newestSnapshotIndex(leaderDir) > 0, 5_000, "a first snapshot (there was none to compare with)");
+        long first = newestSnapshotIndex(leaderDir);
+        long snapshotBytes = newestSnapshotBytes(leaderDir);
+        assertTrue(snapshotBytes > 20 * 1024, "the first snapshot holds the large values: " + snapshotBytes + " B");
+
+        // Small overwrites of one key: the state hardly grows, the log does.
+        byte[] small = KvStateMachine.put("counter", "1");
+        long belowRatio = (2 * snapshotBytes) / small.length / 2; // half of what the ratio asks for
+        proposeAll(leader, java.util.Collections.nCopies((int) belowRatio, small));
+        assertTrue(belowRatio > 20, "well past the entry threshold: " + belowRatio + " entries");
+        assertEquals(first, newestSnapshotIndex(leaderDir),
+                "no new snapshot while the log since the last one is below 2 x its size");
+
+        proposeAll(leader, java.util.Collections.nCopies((int) belowRatio + 40, small));
+        await(() -> newestSnapshotIndex(leaderDir) > first, 5_000,
+                "a new snapshot once the log since the last one reaches 2 x its size");
     }
 }
