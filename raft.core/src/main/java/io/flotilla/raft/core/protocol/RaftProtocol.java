@@ -83,8 +83,16 @@ public final class RaftProtocol {
     private long leaseMinRound;
     private NodeId transferTarget;
     private int transferElapsed;
-    /** Reads this follower forwarded, by request id, with the leader asked (thesis §6.4 follower reads). */
-    private final Map<Long, NodeId> forwardedReads = new TreeMap<>();
+    /**
+     * Reads this follower forwarded (thesis §6.4 follower reads), by the id of the ReadIndexRequest that carried them.
+     * One request carries every read that arrived since the last {@link #ready()}: the leader's answer (a commit
+     * index confirmed after they all arrived) serves each of them, so a burst of reads costs one round trip, not one
+     * message pair per read.
+     */
+    private final Map<Long, List<Long>> forwardedReads = new TreeMap<>();
+    /** Reads waiting for the next {@link #ready()} to be sent to the leader in one ReadIndexRequest. */
+    private final List<Long> readsToForward = new ArrayList<>();
+    private long nextForwardedReadBatch;
     private final SnapshotSource snapshots;
     /**
      * Whether this member ran before (it has a term). It may have acknowledged a leader's heartbeat just before it
@@ -397,8 +405,7 @@ public final class RaftProtocol {
             reads.add(null, requestId, commitIndex, committedInCurrentTerm());
             confirmReads();
         } else if (leader != null) {
-            forwardedReads.put(requestId, leader);
-            sendNow.add(new ReadIndexRequest(self, leader, term, requestId));
+            readsToForward.add(requestId);
         } else {
             readsFailed.add(new Ready.ReadFailed(requestId, null));
         }
@@ -475,6 +482,7 @@ public final class RaftProtocol {
         if (role == RaftRole.LEADER) {
             broadcastAppends(reads.broadcastRequested());
         }
+        forwardReads();
         PersistentState state = null;
         if (stateDirty) {
             state = new PersistentState(term, votedFor);
@@ -1065,20 +1073,41 @@ public final class RaftProtocol {
         confirmReads();
     }
 
-    private void handleReadIndexResponse(ReadIndexResponse resp) {
-        if (forwardedReads.remove(resp.requestId()) == null) {
+    /** Sends the reads gathered since the last call to the leader as one ReadIndexRequest. */
+    private void forwardReads() {
+        if (readsToForward.isEmpty()) {
             return;
         }
-        if (resp.success()) {
-            readsReady.add(new Ready.ReadReady(resp.requestId(), resp.readIndex()));
+        if (role == RaftRole.LEADER || leader == null) {
+            // Leadership moved while they waited (they arrived as a follower): let the caller retry them.
+            readsToForward.forEach(id -> readsFailed.add(new Ready.ReadFailed(id, leader)));
         } else {
-            readsFailed.add(new Ready.ReadFailed(resp.requestId(), leader));
+            long batch = nextForwardedReadBatch++;
+            forwardedReads.put(batch, List.copyOf(readsToForward));
+            sendNow.add(new ReadIndexRequest(self, leader, term, batch));
+        }
+        readsToForward.clear();
+    }
+
+    private void handleReadIndexResponse(ReadIndexResponse resp) {
+        List<Long> batch = forwardedReads.remove(resp.requestId());
+        if (batch == null) {
+            return;
+        }
+        for (long id : batch) {
+            if (resp.success()) {
+                readsReady.add(new Ready.ReadReady(id, resp.readIndex()));
+            } else {
+                readsFailed.add(new Ready.ReadFailed(id, leader));
+            }
         }
     }
 
     private void failForwardedReads() {
-        forwardedReads.keySet().forEach(id -> readsFailed.add(new Ready.ReadFailed(id, null)));
+        forwardedReads.values().forEach(batch -> batch.forEach(id -> readsFailed.add(new Ready.ReadFailed(id, null))));
         forwardedReads.clear();
+        readsToForward.forEach(id -> readsFailed.add(new Ready.ReadFailed(id, null)));
+        readsToForward.clear();
     }
 
     private static boolean sentByLeader(RaftMessage m) {

@@ -165,7 +165,9 @@ class LeaseAndFollowerReadTest {
 
         c.readIndex("n2", 5);
         List<RaftMessage> asked = c.inFlight(from("n2"));
-        assertEquals(List.of(new ReadIndexRequest(id("n2"), id("n1"), 1, 5)), asked);
+        assertEquals(1, asked.size());
+        ReadIndexRequest request = (ReadIndexRequest) asked.get(0);
+        assertEquals(List.of(id("n2"), id("n1"), 1L), List.of(request.from(), request.to(), request.term()));
         c.deliverOnce(is(ReadIndexRequest.class));
         assertTrue(c.inFlight(is(ReadIndexResponse.class)).isEmpty(), "the leader first confirms with a round");
         assertEquals(2, c.inFlight(is(AppendEntriesRequest.class)).size(), "a heartbeat round to both followers");
@@ -174,7 +176,7 @@ class LeaseAndFollowerReadTest {
         assertTrue(c.m("n2").readsReady.isEmpty());
         c.deliverOnce(is(AppendEntriesResponse.class));
         List<RaftMessage> answer = c.inFlight(is(ReadIndexResponse.class));
-        assertEquals(List.of(new ReadIndexResponse(id("n1"), id("n2"), 1, 5, 2, true)), answer);
+        assertEquals(List.of(new ReadIndexResponse(id("n1"), id("n2"), 1, request.requestId(), 2, true)), answer);
         c.deliverOnce(is(ReadIndexResponse.class));
         assertEquals(List.of(new Ready.ReadReady(5, 2)), c.m("n2").readsReady,
                 "ready at the leader's commit index, not the follower's");

@@ -204,12 +204,33 @@ class ReadIndexTest {
         c.readIndex("n2", 11);
         ReadIndexRequest req = (ReadIndexRequest) c.inFlight(from("n2")).get(0);
         assertEquals(N1, req.to());
-        assertEquals(11, req.requestId());
         assertTrue(c.m("n2").readsReady.isEmpty());
 
         c.settle();
         assertEquals(List.of(new Ready.ReadReady(11, commit)), c.m("n2").readsReady);
         assertTrue(c.delivered.stream().anyMatch(m -> m instanceof ReadIndexResponse r && r.success()));
+    }
+
+    @Test
+    void readsArrivingAtAFollowerTogetherShareOneRequestToTheLeader() {
+        ProtocolCluster c = ProtocolCluster.of(3);
+        c.elect("n1");
+        c.propose("n1", "a");
+        c.settle();
+        long commit = c.p("n1").commitIndex();
+
+        // Thesis §6.4: one leader round confirms every read that arrived before the leader received the request.
+        c.p("n2").readIndex(21);
+        c.p("n2").readIndex(22);
+        c.readIndex("n2", 23);
+        List<RaftMessage> asked = c.inFlight(from("n2"));
+        assertEquals(1, asked.size(), "one ReadIndexRequest for the three reads: " + asked);
+
+        c.settle();
+        assertEquals(List.of(new Ready.ReadReady(21, commit), new Ready.ReadReady(22, commit),
+                new Ready.ReadReady(23, commit)), c.m("n2").readsReady);
+        assertEquals(1, c.delivered.stream().filter(m -> m instanceof ReadIndexResponse).count(),
+                "and one answer serves them all");
     }
 
     @Test
