@@ -32,6 +32,15 @@ class ReadIndexTest {
     private static final NodeId N1 = NodeId.of("n1");
     private static final NodeId N2 = NodeId.of("n2");
 
+    /** Three members; n1 leads and has committed an entry of its term, so it can serve reads (thesis §6.4 step 1). */
+    private static ProtocolCluster leaderN1WithACommittedEntry() {
+        ProtocolCluster c = ProtocolCluster.of(3);
+        c.elect("n1");
+        c.propose("n1", "a");
+        c.settle();
+        return c;
+    }
+
     private static Predicate<RaftMessage> heartbeatOfRound(long round) {
         return m -> m instanceof AppendEntriesRequest ae && ae.readRound() == round;
     }
@@ -84,10 +93,7 @@ class ReadIndexTest {
 
     @Test
     void theReadIndexIsTheCommitIndexWhenTheReadArrived() {
-        ProtocolCluster c = ProtocolCluster.of(3);
-        c.elect("n1");
-        c.propose("n1", "a");
-        c.settle();
+        ProtocolCluster c = leaderN1WithACommittedEntry();
         long commitAtRead = c.p("n1").commitIndex();
         assertEquals(2, commitAtRead);
 
@@ -195,10 +201,7 @@ class ReadIndexTest {
 
     @Test
     void aFollowerForwardsItsReadToTheLeaderAndGetsTheLeadersReadIndex() {
-        ProtocolCluster c = ProtocolCluster.of(3);
-        c.elect("n1");
-        c.propose("n1", "a");
-        c.settle();
+        ProtocolCluster c = leaderN1WithACommittedEntry();
         long commit = c.p("n1").commitIndex();
 
         c.readIndex("n2", 11);
@@ -213,10 +216,7 @@ class ReadIndexTest {
 
     @Test
     void readsArrivingAtAFollowerTogetherShareOneRequestToTheLeader() {
-        ProtocolCluster c = ProtocolCluster.of(3);
-        c.elect("n1");
-        c.propose("n1", "a");
-        c.settle();
+        ProtocolCluster c = leaderN1WithACommittedEntry();
         long commit = c.p("n1").commitIndex();
 
         // Thesis §6.4: one leader round confirms every read that arrived before the leader received the request.
