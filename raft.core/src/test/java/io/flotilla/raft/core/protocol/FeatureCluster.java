@@ -2,7 +2,6 @@ package io.flotilla.raft.core.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.flotilla.raft.api.ClusterConfiguration;
 import io.flotilla.raft.api.EntryKind;
@@ -10,17 +9,13 @@ import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.PersistentState;
 import io.flotilla.raft.api.RaftOptions;
-import io.flotilla.raft.api.RaftRole;
 import io.flotilla.raft.api.message.AppendEntriesRequest;
 import io.flotilla.raft.api.message.RaftMessage;
 import io.flotilla.raft.storage.memory.MemoryLogStore;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,7 +42,7 @@ import java.util.function.Predicate;
  *   <li>can cut single links in both directions, besides isolating members.</li>
  * </ul>
  */
-final class FeatureCluster {
+final class FeatureCluster extends WiredCluster {
 
     /** One member: disk, snapshots, protocol, and what came out of its Ready batches. */
     static final class Member {
@@ -114,17 +109,10 @@ final class FeatureCluster {
         };
     }
 
-    final RaftOptions options;
     final ClusterConfiguration config;
     final Map<NodeId, String> addresses = new TreeMap<>();
     private final TreeMap<NodeId, Member> members = new TreeMap<>();
     private final long seed;
-    /** Messages on the wire, oldest first. */
-    final List<RaftMessage> inFlight = new ArrayList<>();
-    /** Every message delivered, in order. */
-    final List<RaftMessage> delivered = new ArrayList<>();
-    private final Set<NodeId> isolated = new HashSet<>();
-    private final Set<List<NodeId>> cut = new HashSet<>();
 
     /** Ticks of 10 ms, heartbeat every 3 ticks, elections after 15..30 ticks; pre-vote and check-quorum on. */
     static RaftOptions.Builder options() {
@@ -164,7 +152,7 @@ final class FeatureCluster {
      * @param spares   members outside the initial configuration (started with it), to be added later
      */
     FeatureCluster(RaftOptions options, List<String> voters, List<String> learners, List<String> spares, long seed) {
-        this.options = options;
+        super(options);
         this.seed = seed;
         Set<NodeId> v = new TreeSet<>();
         voters.forEach(s -> v.add(NodeId.of(s)));
@@ -198,6 +186,7 @@ final class FeatureCluster {
         return m;
     }
 
+    @Override
     RaftProtocol p(String id) {
         return m(id).protocol;
     }
@@ -228,30 +217,6 @@ final class FeatureCluster {
 
     // ------------------------------------------------------------------------------------------------ inputs
 
-    /** Ticks one member once and carries out its Ready. */
-    void tick(String id) {
-        p(id).tick();
-        process(m(id));
-    }
-
-    void tick(String id, int times) {
-        for (int i = 0; i < times; i++) {
-            tick(id);
-        }
-    }
-
-    /** Ticks a member until the condition holds; returns how many ticks it took. */
-    int tickUntil(String id, Predicate<RaftProtocol> condition, int maxTicks) {
-        for (int i = 1; i <= maxTicks; i++) {
-            tick(id);
-            if (condition.test(p(id))) {
-                return i;
-            }
-        }
-        fail(id + ": condition not reached within " + maxTicks + " ticks");
-        return -1;
-    }
-
     /** Ticks the given members once each, in order, then delivers everything; {@code times} times. */
     void run(int times, String... ids) {
         for (int t = 0; t < times; t++) {
@@ -262,39 +227,10 @@ final class FeatureCluster {
         }
     }
 
-    ProposalResult propose(String id, String command) {
-        ProposalResult r = p(id).propose(bytes(command));
-        process(m(id));
-        return r;
-    }
-
-    void readIndex(String id, long requestId) {
-        p(id).readIndex(requestId);
-        process(m(id));
-    }
-
-    void leaseRead(String id, long requestId) {
-        p(id).leaseRead(requestId);
-        process(m(id));
-    }
-
-    void step(String id, RaftMessage message) {
-        p(id).step(message);
-        process(m(id));
-    }
-
-    /** Lets a member time out (pre-vote included) with no other member ticked, delivers everything, checks it leads. */
+    /** {@link #campaign}s and returns the new leader. */
     Member elect(String id) {
-        tickUntil(id, p -> p.role() != RaftRole.FOLLOWER, options.electionTimeoutMaxTicks() + 1);
-        settle();
-        assertEquals(RaftRole.LEADER, p(id).role(), id + " should have been elected");
+        campaign(id);
         return m(id);
-    }
-
-    /** Ticks the leader through one heartbeat interval and delivers everything. */
-    void heartbeat(String leader) {
-        tick(leader, options.heartbeatTicks());
-        settle();
     }
 
     /**
@@ -335,91 +271,24 @@ final class FeatureCluster {
 
     // ---------------------------------------------------------------------------------------------- the wire
 
-    void isolate(String id) {
-        isolated.add(NodeId.of(id));
+    @Override
+    boolean hasMember(NodeId id) {
+        return members.containsKey(id);
     }
 
-    void heal(String id) {
-        isolated.remove(NodeId.of(id));
-    }
-
-    /** Loses every message between two members, both ways, until {@link #mend}. */
-    void cut(String a, String b) {
-        cut.add(List.of(NodeId.of(a), NodeId.of(b)));
-        cut.add(List.of(NodeId.of(b), NodeId.of(a)));
-    }
-
-    void mend(String a, String b) {
-        cut.remove(List.of(NodeId.of(a), NodeId.of(b)));
-        cut.remove(List.of(NodeId.of(b), NodeId.of(a)));
-    }
-
-    int settle() {
-        return settle(m -> false);
-    }
-
-    /** Delivers everything, including answers, until nothing is in flight; messages matching {@code dropIf} are lost. */
-    int settle(Predicate<RaftMessage> dropIf) {
-        int deliveries = 0;
-        while (!inFlight.isEmpty()) {
-            RaftMessage msg = inFlight.remove(0);
-            if (dropIf.test(msg)) {
-                continue;
-            }
-            if (deliver(msg)) {
-                deliveries++;
-            }
-            if (deliveries > 1_000_000) {
-                fail("the cluster does not settle");
-            }
-        }
-        return deliveries;
-    }
-
-    /** Delivers, in order, the messages now in flight that match (not those sent in answer); returns how many. */
-    int deliverOnce(Predicate<RaftMessage> which) {
-        List<RaftMessage> batch = new ArrayList<>();
-        for (Iterator<RaftMessage> it = inFlight.iterator(); it.hasNext(); ) {
-            RaftMessage msg = it.next();
-            if (which.test(msg)) {
-                batch.add(msg);
-                it.remove();
-            }
-        }
-        int n = 0;
-        for (RaftMessage msg : batch) {
-            if (deliver(msg)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    int drop(Predicate<RaftMessage> which) {
-        int before = inFlight.size();
-        inFlight.removeIf(which);
-        return before - inFlight.size();
-    }
-
-    List<RaftMessage> inFlight(Predicate<RaftMessage> which) {
-        return inFlight.stream().filter(which).toList();
-    }
-
-    private boolean deliver(RaftMessage msg) {
-        if (isolated.contains(msg.to()) || isolated.contains(msg.from()) || cut.contains(List.of(msg.from(), msg.to()))) {
-            return false;
-        }
+    @Override
+    void receive(RaftMessage msg) {
         Member to = members.get(msg.to());
-        if (to == null) {
-            return false;
-        }
-        delivered.add(msg);
         to.protocol.step(msg);
         process(to);
-        return true;
     }
 
     // ---------------------------------------------------------------------------------------------- effects
+
+    @Override
+    void process(String id) {
+        process(m(id));
+    }
 
     /** Carries out the member's Ready batches, in the documented order, until it has nothing more to say. */
     void process(Member m) {
@@ -521,10 +390,6 @@ final class FeatureCluster {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
-
-    static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 
     static NodeId id(String s) {
         return NodeId.of(s);

@@ -1,6 +1,5 @@
 package io.flotilla.raft.core.protocol;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -9,16 +8,13 @@ import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.PersistentState;
 import io.flotilla.raft.api.RaftOptions;
-import io.flotilla.raft.api.RaftRole;
 import io.flotilla.raft.api.message.AppendEntriesRequest;
 import io.flotilla.raft.api.message.RaftMessage;
 import io.flotilla.raft.storage.memory.MemoryLogStore;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -38,7 +34,7 @@ import java.util.function.Predicate;
  * <p>Messages are not delivered until the test asks: {@link #settle()} delivers everything (optionally dropping some),
  * {@link #deliverOnce} delivers only the messages now in flight that match, {@link #drop} discards.
  */
-final class ProtocolCluster {
+final class ProtocolCluster extends WiredCluster {
 
     /** One member: its disk, its protocol instance, and what came out of its Ready batches. */
     static final class Member {
@@ -81,15 +77,9 @@ final class ProtocolCluster {
     record PendingWrite(PersistentState state, List<LogEntry> entries, List<RaftMessage> after) {
     }
 
-    final RaftOptions options;
     final ClusterConfiguration config;
     private final TreeMap<NodeId, Member> members = new TreeMap<>();
     private final long seed;
-    /** Messages on the wire, oldest first. */
-    final List<RaftMessage> inFlight = new ArrayList<>();
-    /** Every message delivered, in order. */
-    final List<RaftMessage> delivered = new ArrayList<>();
-    private final Set<NodeId> isolated = new HashSet<>();
 
     /** Options for the tests: ticks of 10 ms, heartbeat every 3 ticks, elections after 15..30 ticks. */
     static RaftOptions.Builder options() {
@@ -120,7 +110,7 @@ final class ProtocolCluster {
     }
 
     ProtocolCluster(RaftOptions options, List<String> voters, List<String> learners, long seed) {
-        this.options = options;
+        super(options);
         this.seed = seed;
         Set<NodeId> v = new HashSet<>();
         voters.forEach(s -> v.add(NodeId.of(s)));
@@ -150,6 +140,7 @@ final class ProtocolCluster {
         return m;
     }
 
+    @Override
     RaftProtocol p(String id) {
         return m(id).protocol;
     }
@@ -179,41 +170,7 @@ final class ProtocolCluster {
         m.protocol = newProtocol(m);
     }
 
-    /** Drops every message to or from the member until {@link #heal}. */
-    void isolate(String id) {
-        isolated.add(NodeId.of(id));
-    }
-
-    void heal(String id) {
-        isolated.remove(NodeId.of(id));
-    }
-
     // ------------------------------------------------------------------------------------------------ inputs
-
-    /** Ticks one member once and carries out its Ready. */
-    void tick(String id) {
-        Member m = m(id);
-        m.protocol.tick();
-        process(m);
-    }
-
-    void tick(String id, int times) {
-        for (int i = 0; i < times; i++) {
-            tick(id);
-        }
-    }
-
-    /** Ticks a member until the condition holds; returns how many ticks it took. */
-    int tickUntil(String id, Predicate<RaftProtocol> condition, int maxTicks) {
-        for (int i = 1; i <= maxTicks; i++) {
-            tick(id);
-            if (condition.test(p(id))) {
-                return i;
-            }
-        }
-        fail(id + ": condition not reached within " + maxTicks + " ticks");
-        return -1;
-    }
 
     /**
      * Ticks a member and delivers everything after each tick (dropping what matches {@code dropIf}) until the
@@ -231,111 +188,32 @@ final class ProtocolCluster {
         return -1;
     }
 
-    /** Proposes a command on a member and carries out its Ready; returns the result. */
-    ProposalResult propose(String id, String command) {
-        ProposalResult r = p(id).propose(bytes(command));
-        process(m(id));
-        return r;
-    }
-
-    void readIndex(String id, long requestId) {
-        p(id).readIndex(requestId);
-        process(m(id));
-    }
-
-    /** Steps a message into a member directly (as if delivered) and carries out its Ready. */
-    void step(String id, RaftMessage message) {
-        p(id).step(message);
-        process(m(id));
-    }
-
-    /**
-     * Lets a member time out and campaign (no other member is ticked, so it is the only candidate), then delivers
-     * everything until the cluster is quiet, and checks that it leads.
-     */
+    /** {@link #campaign}s and returns the new leader. */
     Member elect(String id) {
-        tickUntil(id, p -> p.role() != RaftRole.FOLLOWER, options.electionTimeoutMaxTicks() + 1);
-        settle();
-        assertEquals(RaftRole.LEADER, p(id).role(), id + " should have been elected");
+        campaign(id);
         return m(id);
-    }
-
-    /** Ticks the leader through one heartbeat interval and delivers everything. */
-    void heartbeat(String leader) {
-        tick(leader, options.heartbeatTicks());
-        settle();
     }
 
     // ---------------------------------------------------------------------------------------------- the wire
 
-    /** Delivers every message, including those sent in answer, until none is left. */
-    int settle() {
-        return settle(m -> false);
+    @Override
+    boolean hasMember(NodeId id) {
+        return members.containsKey(id);
     }
 
-    /** Like {@link #settle()}, discarding (as lost) every message matching {@code dropIf}; returns deliveries. */
-    int settle(Predicate<RaftMessage> dropIf) {
-        int deliveries = 0;
-        while (!inFlight.isEmpty()) {
-            RaftMessage msg = inFlight.remove(0);
-            if (dropIf.test(msg)) {
-                continue;
-            }
-            if (deliver(msg)) {
-                deliveries++;
-            }
-            if (deliveries > 1_000_000) {
-                fail("the cluster does not settle");
-            }
-        }
-        return deliveries;
-    }
-
-    /** Delivers, in order, the messages now in flight that match (not those sent in answer); returns how many. */
-    int deliverOnce(Predicate<RaftMessage> which) {
-        List<RaftMessage> batch = new ArrayList<>();
-        for (Iterator<RaftMessage> it = inFlight.iterator(); it.hasNext(); ) {
-            RaftMessage msg = it.next();
-            if (which.test(msg)) {
-                batch.add(msg);
-                it.remove();
-            }
-        }
-        int n = 0;
-        for (RaftMessage msg : batch) {
-            if (deliver(msg)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** Discards the messages in flight that match; returns how many. */
-    int drop(Predicate<RaftMessage> which) {
-        int before = inFlight.size();
-        inFlight.removeIf(which);
-        return before - inFlight.size();
-    }
-
-    List<RaftMessage> inFlight(Predicate<RaftMessage> which) {
-        return inFlight.stream().filter(which).toList();
-    }
-
-    private boolean deliver(RaftMessage msg) {
-        if (isolated.contains(msg.to()) || isolated.contains(msg.from())) {
-            return false;
-        }
+    @Override
+    void receive(RaftMessage msg) {
         Member to = members.get(msg.to());
-        if (to == null) {
-            return false;
-        }
-        delivered.add(msg);
         to.protocol.step(msg);
         process(to);
-        return true;
     }
 
     // ---------------------------------------------------------------------------------------------- effects
+
+    @Override
+    void process(String id) {
+        process(m(id));
+    }
 
     /** Carries out the member's Ready batches, in the documented order, until it has nothing more to say. */
     void process(Member m) {
@@ -403,10 +281,6 @@ final class ProtocolCluster {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
-
-    static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 
     static Predicate<RaftMessage> to(String id) {
         NodeId n = NodeId.of(id);
