@@ -80,6 +80,22 @@ public interface RaftNode extends AutoCloseable {
     RaftStatus status();
 
     /**
+     * Registers a listener for changes of role, term and known leader, called on the engine's thread (see
+     * {@link LeadershipListener}). Changes that happen after this call are reported; to miss none, register first,
+     * then read {@link #status()}.
+     *
+     * @param listener the listener; registering the same one twice has no further effect
+     */
+    void addLeadershipListener(LeadershipListener listener);
+
+    /**
+     * Removes a listener registered with {@link #addLeadershipListener}; no effect if it was not registered.
+     *
+     * @param listener the listener
+     */
+    void removeLeadershipListener(LeadershipListener listener);
+
+    /**
      * Stops the member: pending requests fail with {@link NodeClosedException}, the transport and the log store are
      * closed. What was durable stays durable. Idempotent.
      */

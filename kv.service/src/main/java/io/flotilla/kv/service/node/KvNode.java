@@ -17,8 +17,13 @@ import io.flotilla.raft.api.RaftStatus;
 import io.flotilla.raft.api.ReadConsistency;
 import io.flotilla.raft.api.spi.Plugins;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +42,6 @@ public final class KvNode implements AutoCloseable {
 
     /** Engine name: Flotilla's own. */
     public static final String ENGINE = "flotilla";
-    private static final long LEADER_POLL_MILLIS = 10;
 
     private final RaftNode raft;
     private final KvStateMachine stateMachine;
@@ -48,6 +52,8 @@ public final class KvNode implements AutoCloseable {
     private final int maxRequestBytes;
     private final Forwarder forwarder;
     private final ScheduledExecutorService timer;
+    /** Requests waiting for a leader to be elected; completed when the engine reports one (no polling). */
+    private final Set<CompletableFuture<NodeId>> waitingForLeader = ConcurrentHashMap.newKeySet();
 
     private KvNode(RaftNode raft, KvStateMachine stateMachine, ServerSettings settings) {
         this.raft = raft;
@@ -60,6 +66,7 @@ public final class KvNode implements AutoCloseable {
         // Forwarded messages carry one request or response: allow what a client may send, with room for framing.
         this.forwarder = new Forwarder(maxInboundMessageBytes(maxRequestBytes));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("flotilla-kv-timer-" + self));
+        raft.addLeadershipListener(this::leadershipChanged);
     }
 
     /**
@@ -213,27 +220,54 @@ public final class KvNode implements AutoCloseable {
 
     /** Completes with the leader's id, waiting for an election up to the request timeout. */
     private CompletableFuture<NodeId> leader() {
+        Optional<NodeId> known = knownLeader(raft.status());
+        if (known.isPresent()) {
+            return CompletableFuture.completedFuture(known.get());
+        }
         CompletableFuture<NodeId> found = new CompletableFuture<>();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMillis);
-        pollLeader(found, deadline);
+        waitingForLeader.add(found);
+        // A leader may have been reported between the first look and the registration: look once more.
+        knownLeader(raft.status()).ifPresent(leader -> complete(found, leader));
+        try {
+            ScheduledFuture<?> timeout = timer.schedule(() -> {
+                if (waitingForLeader.remove(found)) {
+                    found.completeExceptionally(EtcdStatus.NO_LEADER.asRuntimeException());
+                }
+            }, requestTimeoutMillis, TimeUnit.MILLISECONDS);
+            found.whenComplete((leader, failure) -> timeout.cancel(false));
+        } catch (RejectedExecutionException closing) {
+            waitingForLeader.remove(found);
+            found.completeExceptionally(EtcdStatus.STOPPED.asRuntimeException());
+        }
         return found;
     }
 
-    private void pollLeader(CompletableFuture<NodeId> found, long deadlineNanos) {
-        RaftStatus status = raft.status();
-        if (status.role() == RaftRole.LEADER) {
-            found.complete(self);
-        } else if (status.leader().isPresent() && !status.leader().get().equals(self)) {
-            found.complete(status.leader().get());
-        } else if (System.nanoTime() - deadlineNanos >= 0) {
-            found.completeExceptionally(EtcdStatus.NO_LEADER.asRuntimeException());
-        } else {
+    /**
+     * Called by the engine on its own thread when the leader changes: hands waiting requests to the timer thread, so
+     * that what they do next (propose, forward) never runs on the engine's thread.
+     */
+    private void leadershipChanged(RaftStatus status) {
+        knownLeader(status).ifPresent(leader -> {
             try {
-                timer.schedule(() -> pollLeader(found, deadlineNanos), LEADER_POLL_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                found.completeExceptionally(EtcdStatus.STOPPED.asRuntimeException());
+                timer.execute(() -> waitingForLeader.forEach(f -> complete(f, leader)));
+            } catch (RejectedExecutionException closing) {
+                // close() fails the waiting requests itself.
             }
+        });
+    }
+
+    private void complete(CompletableFuture<NodeId> waiting, NodeId leader) {
+        if (waitingForLeader.remove(waiting)) {
+            waiting.complete(leader);
         }
+    }
+
+    /** The leader this status names: this member if it leads, another member if known; none during elections. */
+    private Optional<NodeId> knownLeader(RaftStatus status) {
+        if (status.role() == RaftRole.LEADER) {
+            return Optional.of(self);
+        }
+        return status.leader().filter(leader -> !leader.equals(self));
     }
 
     private HostPort clientAddress(NodeId leader) {
@@ -289,6 +323,11 @@ public final class KvNode implements AutoCloseable {
         raft.close();
         forwarder.close();
         timer.shutdownNow();
+        for (CompletableFuture<NodeId> waiting : waitingForLeader) {
+            if (waitingForLeader.remove(waiting)) {
+                waiting.completeExceptionally(EtcdStatus.STOPPED.asRuntimeException());
+            }
+        }
     }
 
 }

@@ -1,6 +1,7 @@
 package io.flotilla.raft.core.runtime;
 
 import io.flotilla.raft.api.ClusterConfiguration;
+import io.flotilla.raft.api.LeadershipListener;
 import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.NodeClosedException;
 import io.flotilla.raft.api.NodeId;
@@ -27,8 +28,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -103,6 +106,7 @@ public final class RaftNodeRuntime implements RaftNode {
     private volatile boolean running = true;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile RaftStatus status;
+    private final CopyOnWriteArraySet<LeadershipListener> listeners = new CopyOnWriteArraySet<>();
 
     private RaftNodeRuntime(NodeId self, ClusterConfiguration configuration, Map<NodeId, String> addresses,
                             RaftOptions options, LogStore store, Transport transport, StateMachine stateMachine,
@@ -244,6 +248,16 @@ public final class RaftNodeRuntime implements RaftNode {
     @Override
     public RaftStatus status() {
         return status;
+    }
+
+    @Override
+    public void addLeadershipListener(LeadershipListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void removeLeadershipListener(LeadershipListener listener) {
+        listeners.remove(listener);
     }
 
     @Override
@@ -492,8 +506,23 @@ public final class RaftNodeRuntime implements RaftNode {
     }
 
     private void publishStatus() {
-        status = new RaftStatus(self, protocol.role(), protocol.term(), Optional.ofNullable(protocol.leader()),
+        RaftStatus before = status;
+        RaftStatus now = new RaftStatus(self, protocol.role(), protocol.term(), Optional.ofNullable(protocol.leader()),
                 protocol.commitIndex(), applier.appliedIndex(), protocol.lastIndex(), protocol.configuration());
+        status = now;
+        if (before != null && before.role() == now.role() && before.term() == now.term()
+                && before.leader().equals(now.leader())) {
+            return;
+        }
+        for (LeadershipListener l : listeners) {
+            try {
+                l.leadershipChanged(now);
+            } catch (RuntimeException e) {
+                // A listener's bug must not stop the member; it stays registered and hears the next change.
+                System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.WARNING,
+                        self + ": a leadership listener failed: " + e, e);
+            }
+        }
     }
 
     private static void failEvent(Event e, NodeClosedException closed) {
