@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,15 +25,33 @@ import java.util.concurrent.TimeUnit;
 final class Forwarder implements AutoCloseable {
 
     private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** Writes go on one stream per leader address, reopened when it breaks (see {@link ProposeStream}). */
+    private final Map<HostPort, ProposeStream> proposeStreams = new ConcurrentHashMap<>();
     private final int maxMessageBytes;
+    /** How often unanswered forwarded writes are checked against their deadlines. */
+    private static final long SWEEP_MILLIS = 100;
     private volatile boolean closed;
 
-    Forwarder(int maxMessageBytes) {
+    /**
+     * @param maxMessageBytes the largest answer accepted
+     * @param timer           runs the sweep that fails forwarded writes left unanswered past their deadline
+     */
+    Forwarder(int maxMessageBytes, ScheduledExecutorService timer) {
         this.maxMessageBytes = maxMessageBytes;
+        timer.scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            proposeStreams.values().forEach(s -> s.expire(now));
+        }, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     CompletableFuture<CommandResult> propose(HostPort leader, Command command, long timeoutMillis) {
-        return toCompletable(stub(leader, timeoutMillis).propose(command));
+        if (closed) {
+            return CompletableFuture.failedFuture(EtcdStatus.STOPPED.asRuntimeException());
+        }
+        ProposeStream stream = proposeStreams.compute(leader, (target, current) -> current == null || current.failed()
+                ? ProposeStream.open(ForwardingGrpc.newStub(channel(target))) : current);
+        return stream.propose(command, timeoutMillis)
+                .exceptionallyCompose(t -> CompletableFuture.failedFuture(EtcdStatus.forwardingFailure(t)));
     }
 
     CompletableFuture<QueryResult> query(HostPort leader, Query query, long timeoutMillis) {
@@ -43,14 +62,17 @@ final class Forwarder implements AutoCloseable {
         if (closed) {
             throw EtcdStatus.STOPPED.asRuntimeException();
         }
-        ManagedChannel channel = channels.computeIfAbsent(target, t -> NettyChannelBuilder
+        return ForwardingGrpc.newFutureStub(channel(target)).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private ManagedChannel channel(HostPort target) {
+        return channels.computeIfAbsent(target, t -> NettyChannelBuilder
                 .forAddress(t.host(), t.port())
                 .usePlaintext()
                 // The callback only completes a future, whose continuation answers the client without blocking.
                 .directExecutor()
                 .maxInboundMessageSize(maxMessageBytes)
                 .build());
-        return ForwardingGrpc.newFutureStub(channel).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     private static <T> CompletableFuture<T> toCompletable(ListenableFuture<T> future) {
@@ -72,6 +94,7 @@ final class Forwarder implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        proposeStreams.values().forEach(ProposeStream::cancel);
         channels.values().forEach(ManagedChannel::shutdownNow);
         for (ManagedChannel channel : channels.values()) {
             try {

@@ -63,9 +63,9 @@ public final class KvNode implements AutoCloseable {
         this.memberId = ClusterMembers.memberId(self);
         this.requestTimeoutMillis = settings.raftOptions().requestTimeoutMillis();
         this.maxRequestBytes = settings.maxRequestBytes();
-        // Forwarded messages carry one request or response: allow what a client may send, with room for framing.
-        this.forwarder = new Forwarder(maxInboundMessageBytes(maxRequestBytes));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("flotilla-kv-timer-" + self));
+        // Forwarded messages carry one request or response: allow what a client may send, with room for framing.
+        this.forwarder = new Forwarder(maxInboundMessageBytes(maxRequestBytes), timer);
         raft.addLeadershipListener(this::leadershipChanged);
     }
 
