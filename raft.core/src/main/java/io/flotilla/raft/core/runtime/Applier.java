@@ -219,8 +219,13 @@ final class Applier implements Runnable {
         }
         nextSnapshotAt = appliedIndex + snapshotEvery;
         try {
+            long started = System.nanoTime();
             lastSnapshotBytes = snapshots.write(appliedIndex, appliedTerm, appliedMembership, stateMachine).size();
             bytesSinceSnapshot = 0;
+            // Logged because applying (and so answering clients) waits for it: operators see what it costs.
+            System.getLogger(Applier.class.getName()).log(System.Logger.Level.INFO, self + ": snapshot at "
+                    + appliedIndex + ", " + lastSnapshotBytes / 1024 + " KiB in "
+                    + (System.nanoTime() - started) / 1_000_000 + " ms");
             onSnapshot.accept(appliedIndex);
         } catch (RuntimeException e) {
             // Not fatal: the log simply stays longer; the next attempt comes after another threshold of entries.

@@ -7,6 +7,7 @@ import io.flotilla.raft.core.protocol.MembershipCodec;
 import io.flotilla.raft.core.protocol.SnapshotFormat;
 import io.flotilla.raft.core.protocol.SnapshotSource;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -95,30 +97,43 @@ final class SnapshotFiles implements SnapshotSource {
         }
     }
 
-    /** Writes the state machine's snapshot at {@code index} (called on the apply thread) and returns its header. */
+    /**
+     * Writes the state machine's snapshot at {@code index} (called on the apply thread) and returns its header.
+     *
+     * <p>One pass over the disk: the header goes first with a zero data length, the state machine streams its data
+     * behind it, the length is filled in, and the checksum is computed by reading the file back (from the page cache)
+     * and appended before the fsync. This blocks the apply thread for as long as it takes, so it matters: writing the
+     * data to a scratch file and copying it behind the header, as before, wrote a large state twice.
+     */
     SnapshotFormat.Header write(long index, long term, MembershipCodec.Membership membership, StateMachine sm) {
-        Path data = dir.resolve("data-" + index + ".tmp");
         Path tmp = dir.resolve("snapshot-" + index + ".tmp");
-        try {
-            long dataLength;
-            try (OutputStream out = Files.newOutputStream(data)) {
-                CountingOutputStream counting = new CountingOutputStream(out);
-                sm.writeSnapshot(counting);
-                dataLength = counting.count;
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING); InputStream in = Files.newInputStream(data)) {
-                CRC32C crc = new CRC32C();
-                writeAll(ch, crc, SnapshotFormat.header(index, term, membership, dataLength));
-                byte[] buffer = new byte[64 * 1024];
-                for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-                    writeAll(ch, crc, java.util.Arrays.copyOf(buffer, n));
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            byte[] header = SnapshotFormat.header(index, term, membership, 0);
+            writeAll(ch, ByteBuffer.wrap(header));
+            CountingOutputStream counting = new CountingOutputStream(
+                    new BufferedOutputStream(Channels.newOutputStream(ch), 256 * 1024));
+            sm.writeSnapshot(counting);
+            counting.flush();
+            long dataLength = counting.count;
+            // The data length is the header's last field.
+            writeAll(ch, ByteBuffer.allocate(8).putLong(0, dataLength), header.length - 8);
+            long end = header.length + dataLength;
+            CRC32C crc = new CRC32C();
+            ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
+            for (long position = 0; position < end; ) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
+                int n = ch.read(buffer, position);
+                if (n < 0) {
+                    throw new IOException("snapshot file shorter than written");
                 }
-                ch.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()));
-                ch.force(true);
+                buffer.flip();
+                crc.update(buffer);
+                position += n;
             }
-            Files.delete(data);
-            return publish(tmp);
+            writeAll(ch, ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()), end);
+            ch.force(true);
+            return publish(tmp, new SnapshotFormat.Header(index, term, membership, end + 4));
         } catch (IOException e) {
             throw new LogStoreException("cannot write snapshot " + index + " in " + dir + ": " + e, e);
         }
@@ -170,7 +185,10 @@ final class SnapshotFiles implements SnapshotSource {
     }
 
     private SnapshotFormat.Header publish(Path tmp) throws IOException {
-        SnapshotFormat.Header h = verify(tmp);
+        return publish(tmp, verify(tmp));
+    }
+
+    private SnapshotFormat.Header publish(Path tmp, SnapshotFormat.Header h) throws IOException {
         Files.move(tmp, pathOf(h), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDirectory();
         SnapshotFormat.Header current = latest;
@@ -239,11 +257,15 @@ final class SnapshotFiles implements SnapshotSource {
         }
     }
 
-    private static void writeAll(FileChannel ch, CRC32C crc, byte[] bytes) throws IOException {
-        crc.update(bytes);
-        ByteBuffer b = ByteBuffer.wrap(bytes);
+    private static void writeAll(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             ch.write(b);
+        }
+    }
+
+    private static void writeAll(FileChannel ch, ByteBuffer b, long position) throws IOException {
+        while (b.hasRemaining()) {
+            position += ch.write(b, position);
         }
     }
 
