@@ -237,10 +237,6 @@ final class JournalFile implements AutoCloseable {
         return bytes.flip();
     }
 
-    Path path() {
-        return path;
-    }
-
     /** {@return the length of the file's intact part: where the next frame goes} */
     long end() {
         return end;

@@ -32,10 +32,6 @@ final class LogIndex {
         return boundary;
     }
 
-    long boundaryTerm() {
-        return boundaryTerm;
-    }
-
     long lastIndex() {
         return boundary + size;
     }

@@ -72,6 +72,28 @@ public final class EntryRecords {
      * @throws CorruptLogException if the value is missing, truncated or fails its checksum
      */
     public static LogEntry decode(String where, long index, byte[] value) {
+        long term = check(where, index, value);
+        byte[] payload = new byte[value.length - ENTRY_HEADER];
+        System.arraycopy(value, ENTRY_HEADER, payload, 0, payload.length);
+        return new LogEntry(index, term, KINDS[value[ENTRY_HEADER - 1]], payload);
+    }
+
+    /**
+     * Returns an entry's term, after checking the whole value: a term from a damaged entry would mislead the
+     * consistency check of Raft §5.3.
+     *
+     * @param where names the store in the exception
+     * @param index the index the value was found under
+     * @param value the stored value
+     * @return the term
+     * @throws CorruptLogException if the value is damaged
+     */
+    public static long term(String where, long index, byte[] value) {
+        return check(where, index, value); // no payload copy: stores call this for every termAt
+    }
+
+    /** Checks a stored entry (presence, length, checksum, kind and term) and returns its term. */
+    private static long check(String where, long index, byte[] value) {
         if (value == null) {
             throw new CorruptLogException(where, index, "entry missing (gap in the log)");
         }
@@ -88,23 +110,7 @@ public final class EntryRecords {
         if (kind < 0 || kind >= KINDS.length || term < 1) {
             throw new CorruptLogException(where, index, "invalid kind " + kind + " or term " + term);
         }
-        byte[] payload = new byte[value.length - ENTRY_HEADER];
-        System.arraycopy(value, ENTRY_HEADER, payload, 0, payload.length);
-        return new LogEntry(index, term, KINDS[kind], payload);
-    }
-
-    /**
-     * Returns an entry's term, after checking the whole value: a term from a damaged entry would mislead the
-     * consistency check of Raft §5.3.
-     *
-     * @param where names the store in the exception
-     * @param index the index the value was found under
-     * @param value the stored value
-     * @return the term
-     * @throws CorruptLogException if the value is damaged
-     */
-    public static long term(String where, long index, byte[] value) {
-        return decode(where, index, value).term();
+        return term;
     }
 
     /**

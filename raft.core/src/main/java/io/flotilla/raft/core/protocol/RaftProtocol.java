@@ -863,13 +863,26 @@ public final class RaftProtocol {
      * (and answers follower reads) without waiting for the next heartbeat. Under load appends carry it anyway.
      */
     private void sendCommitIfBehind(NodeId to, Progress pr, long round) {
-        long usable = Math.min(commitIndex, pr.matchIndex);
-        if (pr.mode == Progress.Mode.SNAPSHOT || usable <= pr.commitSent || log.termAt(pr.matchIndex) < 0) {
-            return;
+        if (pr.mode != Progress.Mode.SNAPSHOT && Math.min(commitIndex, pr.matchIndex) > pr.commitSent) {
+            sendEmptyAppend(to, pr, round);
         }
-        sendNow.add(new AppendEntriesRequest(self, to, term, pr.matchIndex, log.termAt(pr.matchIndex), List.of(),
-                usable, round));
-        pr.commitSent = usable;
+    }
+
+    /**
+     * Sends an empty append at the follower's matchIndex, where its log matches ours so it is always accepted,
+     * carrying as much of the commit index as the follower holds. Returns false (sending nothing) if that entry has
+     * been compacted away.
+     */
+    private boolean sendEmptyAppend(NodeId to, Progress pr, long round) {
+        long prev = pr.matchIndex;
+        long prevTerm = log.termAt(prev);
+        if (prevTerm < 0) {
+            return false;
+        }
+        long commit = Math.min(commitIndex, prev);
+        sendNow.add(new AppendEntriesRequest(self, to, term, prev, prevTerm, List.of(), commit, round));
+        pr.commitSent = Math.max(pr.commitSent, commit);
+        return true;
     }
 
     private void sendAppends(NodeId to, Progress pr, boolean heartbeat, long round) {
@@ -895,16 +908,8 @@ public final class RaftProtocol {
                 sent = true;
             }
         }
-        if (heartbeat && !sent && pr.mode != Progress.Mode.SNAPSHOT) {
-            // The follower's log matches up to matchIndex, so an empty append there is always accepted.
-            long prev = pr.matchIndex;
-            if (log.termAt(prev) < 0) {
-                startSnapshot(to, pr);
-                return;
-            }
-            sendNow.add(new AppendEntriesRequest(self, to, term, prev, log.termAt(prev), List.of(),
-                    Math.min(commitIndex, prev), round));
-            pr.commitSent = Math.max(pr.commitSent, Math.min(commitIndex, prev));
+        if (heartbeat && !sent && pr.mode != Progress.Mode.SNAPSHOT && !sendEmptyAppend(to, pr, round)) {
+            startSnapshot(to, pr);
         }
     }
 

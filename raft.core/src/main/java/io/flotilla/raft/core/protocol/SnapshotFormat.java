@@ -136,7 +136,8 @@ public final class SnapshotFormat {
             throw new IllegalArgumentException("snapshot checksum mismatch");
         }
         Header header = parseHeader(bytes, bytes.length);
-        int dataStart = headerLength(header.membership());
+        // Read from the bytes (checked by parseHeader), not re-encoded from the decoded membership.
+        int dataStart = FIXED_HEADER + ByteBuffer.wrap(bytes).getInt(FIXED_HEADER - 4) + 8;
         return new Decoded(header, java.util.Arrays.copyOfRange(bytes, dataStart, bytes.length - 4));
     }
 

@@ -228,7 +228,8 @@ final class Applier implements Runnable {
                     + (System.nanoTime() - started) / 1_000_000 + " ms");
             onSnapshot.accept(appliedIndex);
         } catch (RuntimeException e) {
-            // Not fatal: the log simply stays longer; the next attempt comes after another threshold of entries.
+            // Not fatal: the log simply stays longer; the next attempt comes after another threshold of entries (the
+            // size ratio still holds, since nothing was written).
             System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING,
                     self + ": snapshot at " + appliedIndex + " failed: " + e, e);
         }

@@ -100,9 +100,8 @@ final class SnapshotFiles implements SnapshotSource {
     /**
      * Writes the state machine's snapshot at {@code index} (called on the apply thread) and returns its header.
      *
-     * <p>One pass over the disk: the header goes first with a zero data length, the state machine streams its data
-     * behind it, the length is filled in, and the checksum is computed by reading the file back (from the page cache)
-     * and appended before the fsync. This blocks the apply thread for as long as it takes, so it matters: writing the
+     * <p>One write: the header goes first with a zero data length, the state machine streams its data behind it, the
+     * length is filled in; then one read back (from the page cache) computes the checksum, appended before the fsync. This blocks the apply thread for as long as it takes, so it matters: writing the
      * data to a scratch file and copying it behind the header, as before, wrote a large state twice.
      */
     SnapshotFormat.Header write(long index, long term, MembershipCodec.Membership membership, StateMachine sm) {
