@@ -102,11 +102,13 @@ final class BenchCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        List<HostPort> endpoints = new ArrayList<>();
-        for (String part : parent.endpoints.split(",")) {
-            if (!part.isBlank()) {
-                endpoints.add(HostPort.parse(part.trim()));
-            }
+        List<HostPort> endpoints;
+        try {
+            endpoints = Endpoints.parse(parent.endpoints);
+        } catch (IllegalArgumentException e) {
+            err.println("flotilla bench: " + e.getMessage());
+            err.flush();
+            return 2;
         }
         List<ManagedChannel> channels = new ArrayList<>();
         for (int i = 0; i < connections; i++) {

@@ -33,6 +33,20 @@ final class Endpoints implements AutoCloseable {
      */
     Endpoints(String list, Duration timeout) {
         this.timeout = timeout;
+        this.addresses = parse(list);
+        for (HostPort a : addresses) {
+            channels.add(NettyChannelBuilder.forAddress(a.host(), a.port()).usePlaintext().build());
+        }
+    }
+
+    /**
+     * Parses a comma-separated endpoint list.
+     *
+     * @param list e.g. {@code 127.0.0.1:2379,127.0.0.1:2479}; {@code http://} prefixes are accepted
+     * @return the endpoints, in order
+     * @throws IllegalArgumentException naming a malformed endpoint, or if there is none
+     */
+    static List<HostPort> parse(String list) {
         List<HostPort> parsed = new ArrayList<>();
         for (String part : list.split(",")) {
             if (!part.isBlank()) {
@@ -46,10 +60,7 @@ final class Endpoints implements AutoCloseable {
         if (parsed.isEmpty()) {
             throw new IllegalArgumentException("--endpoints: no endpoint given");
         }
-        this.addresses = List.copyOf(parsed);
-        for (HostPort a : addresses) {
-            channels.add(NettyChannelBuilder.forAddress(a.host(), a.port()).usePlaintext().build());
-        }
+        return List.copyOf(parsed);
     }
 
     /** Returns the endpoints, in order. */

@@ -19,7 +19,6 @@ import io.flotilla.kv.service.internal.proto.ext.AppendRequest;
 import io.flotilla.kv.service.internal.proto.ext.AppendResponse;
 import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 
@@ -243,7 +242,7 @@ public final class KvStore {
                 .setHeader(header(batch.readRevision()))
                 .setDeleted(deleted.size());
         if (r.getPrevKv()) {
-            response.addAllPrevKvs(new ArrayList<>(deleted));
+            response.addAllPrevKvs(deleted);
         }
         return response.build();
     }

@@ -117,7 +117,8 @@ public final class EtcdStatus {
         return CONNECTION_LOST.asRuntimeException();
     }
 
-    private static Throwable unwrap(Throwable t) {
+    /** Returns the cause behind the wrappers futures add ({@link CompletionException}, {@link ExecutionException}). */
+    static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }

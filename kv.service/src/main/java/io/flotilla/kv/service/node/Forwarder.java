@@ -48,8 +48,12 @@ final class Forwarder implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(EtcdStatus.STOPPED.asRuntimeException());
         }
-        ProposeStream stream = proposeStreams.compute(leader, (target, current) -> current == null || current.failed()
-                ? ProposeStream.open(ForwardingGrpc.newStub(channel(target))) : current);
+        ProposeStream stream = proposeStreams.get(leader);
+        if (stream == null || stream.failed()) {
+            // Rare (first write to this leader, or its stream broke): compute decides if two threads race here.
+            stream = proposeStreams.compute(leader, (target, current) -> current == null || current.failed()
+                    ? ProposeStream.open(ForwardingGrpc.newStub(channel(target))) : current);
+        }
         return stream.propose(command, timeoutMillis)
                 .exceptionallyCompose(t -> CompletableFuture.failedFuture(EtcdStatus.forwardingFailure(t)));
     }

@@ -182,7 +182,7 @@ public final class KvNode implements AutoCloseable {
             answer = queryRaft(query, ReadConsistency.STALE);
         } else {
             answer = queryRaft(query, ReadConsistency.LINEARIZABLE).exceptionallyCompose(failure -> {
-                if (!(unwrap(failure) instanceof NotLeaderException)) {
+                if (!(EtcdStatus.unwrap(failure) instanceof NotLeaderException)) {
                     return CompletableFuture.failedFuture(failure);
                 }
                 // This member could not confirm the read (no leader, or leadership moved): ask whoever leads now.
@@ -202,14 +202,14 @@ public final class KvNode implements AutoCloseable {
      */
     public CompletableFuture<QueryResult> queryLocally(Query query) {
         return queryRaft(query, ReadConsistency.LINEARIZABLE).exceptionallyCompose(failure ->
-                CompletableFuture.failedFuture(unwrap(failure) instanceof NotLeaderException
+                CompletableFuture.failedFuture(EtcdStatus.unwrap(failure) instanceof NotLeaderException
                         ? EtcdStatus.NOT_LEADER.asRuntimeException() : failure));
     }
 
     private CompletableFuture<QueryResult> queryRaft(Query query, ReadConsistency consistency) {
         return raft.query(query.toByteArray(), consistency).handle((bytes, failure) -> {
             if (failure != null) {
-                Throwable cause = unwrap(failure);
+                Throwable cause = EtcdStatus.unwrap(failure);
                 // Keep NotLeaderException visible to the caller, which may forward the read.
                 throw cause instanceof NotLeaderException n ? new CompletionException(n)
                         : EtcdStatus.toException(cause);
@@ -299,13 +299,6 @@ public final class KvNode implements AutoCloseable {
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("the state machine returned an undecodable result", e);
         }
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -86,11 +86,6 @@ public final class KvServer implements AutoCloseable {
         return new KvServer(node, grpc, shutdownGrace);
     }
 
-    /** Returns the port clients connect to (the one chosen by the system if 0 was configured). */
-    public int clientPort() {
-        return grpc.getPort();
-    }
-
     /** Returns the member behind the server. */
     public KvNode node() {
         return node;
