@@ -52,4 +52,75 @@ public interface StateMachine {
      * @throws IOException if the stream cannot be read or is not a valid snapshot
      */
     void restoreSnapshot(InputStream in) throws IOException;
+
+    /**
+     * Replaces the whole state with a snapshot covering the log up to {@code lastIncludedIndex}. A state machine that
+     * keeps its state on disk records that index with the restored data (see {@link #lastAppliedIndex()}), and must
+     * make the restore crash-safe: after a crash part-way, {@link #lastAppliedIndex()} must not claim the snapshot.
+     * The default calls {@link #restoreSnapshot(InputStream)}.
+     *
+     * @param in                the snapshot; not closed by this method
+     * @param lastIncludedIndex the last log index the snapshot covers
+     * @throws IOException if the stream cannot be read or is not a valid snapshot
+     */
+    default void restoreSnapshot(InputStream in, long lastIncludedIndex) throws IOException {
+        restoreSnapshot(in);
+    }
+
+    /**
+     * Returns the index of the last log entry whose effects this state machine's own stored state holds; the engine
+     * asks once, when the node starts. A state machine that keeps its state on disk writes each entry's index
+     * ({@link LogEntry#index()}, and the indexes given to {@link #skip(long)}) atomically with the changes the entry
+     * made, so that a restarted member resumes from its own state and replays only the log after this index, instead
+     * of restoring the newest snapshot. If the index is below the newest snapshot's (the state lost its newest
+     * changes, say to a power failure), the engine restores the snapshot as for a state machine without storage.
+     *
+     * <p>The default, 0, is right for a state machine that holds its state in memory.
+     *
+     * @return the index, 0 if the state is empty
+     */
+    default long lastAppliedIndex() {
+        return 0;
+    }
+
+    /**
+     * Tells the state machine that the engine applied the entry at {@code index} itself (a new leader's no-op or a
+     * membership change), so that a state machine that records its applied index can record this one too. Called in
+     * log order between {@link #apply(LogEntry)} calls. The default does nothing.
+     *
+     * @param index the entry's index
+     */
+    default void skip(long index) {
+    }
+
+    /**
+     * Takes a point-in-time view of the state for a snapshot. Called on the apply thread, which waits for it, so it
+     * must be quick (a backend's consistent read view, not a copy of the data); the engine then writes the view out
+     * on another thread while applying goes on, and closes it.
+     *
+     * <p>The default returns null: the engine then writes the snapshot on the apply thread with
+     * {@link #writeSnapshot(OutputStream)}, and applying waits for it.
+     *
+     * @return the view, or null if this state machine has none
+     */
+    default SnapshotView openSnapshotView() {
+        return null;
+    }
+
+    /** A consistent view of a state machine's state at one applied index, written out off the apply thread. */
+    interface SnapshotView extends AutoCloseable {
+
+        /**
+         * Writes the state as of the view, in the form {@link #restoreSnapshot(InputStream, long)} reads. Called once,
+         * on a thread other than the apply thread, while applying goes on.
+         *
+         * @param out where to write; not closed by this method
+         * @throws IOException if writing fails; the engine then keeps its log and tries again later
+         */
+        void writeTo(OutputStream out) throws IOException;
+
+        /** Releases what the view pins (for example a backend's snapshot). Called once, after writing or instead. */
+        @Override
+        void close();
+    }
 }

@@ -167,6 +167,39 @@ public final class RaftProtocol {
     public RaftProtocol(NodeId self, ClusterConfiguration config, Map<NodeId, String> addresses, RaftOptions options,
                         StableLog stable, PersistentState state, SnapshotFormat.Header recovered,
                         SnapshotSource snapshots, RandomGenerator random) {
+        this(self, config, addresses, options, stable, state, recovered, recovered == null ? 0 : recovered.index(),
+                snapshots, random);
+    }
+
+    /**
+     * Creates the protocol for a member whose state machine already holds the log up to {@code appliedIndex}: one that
+     * keeps its state on disk and resumed from it (thesis §5.2), which may be beyond the newest snapshot. Only
+     * committed entries are ever applied, so the commit index starts there too, and the first entry handed out for
+     * applying is the next one.
+     *
+     * @param self         this member
+     * @param config       the initial configuration; configuration entries in the log and the snapshot take
+     *                     precedence
+     * @param addresses    peer address of each initial member
+     * @param options      timing, batching and snapshot options
+     * @param stable       the durable log, read-only
+     * @param state        the persistent state recovered from the store
+     * @param recovered    the newest snapshot, or null; its configuration is the base the log's configurations follow
+     * @param appliedIndex what the state machine holds: at least {@code recovered}'s index, and an index the log
+     *                     holds ({@code firstIndex() - 1} to {@code lastIndex()}) unless it is {@code recovered}'s
+     * @param snapshots    the member's snapshots, to send to followers that need them
+     * @param random       source of election-timeout randomness; seed it for a reproducible run
+     * @throws IllegalArgumentException if {@code appliedIndex} is below the snapshot or outside the log
+     */
+    public RaftProtocol(NodeId self, ClusterConfiguration config, Map<NodeId, String> addresses, RaftOptions options,
+                        StableLog stable, PersistentState state, SnapshotFormat.Header recovered, long appliedIndex,
+                        SnapshotSource snapshots, RandomGenerator random) {
+        long snapshotIndex = recovered == null ? 0 : recovered.index();
+        if (appliedIndex < snapshotIndex || (appliedIndex != snapshotIndex
+                && (appliedIndex < stable.firstIndex() - 1 || appliedIndex > stable.lastIndex()))) {
+            throw new IllegalArgumentException(self + ": applied index " + appliedIndex + " is below the snapshot at "
+                    + snapshotIndex + " or outside the log " + stable.firstIndex() + ".." + stable.lastIndex());
+        }
         this.self = self;
         this.options = options;
         this.random = random;
@@ -175,7 +208,6 @@ public final class RaftProtocol {
         this.membership = recovered == null
                 ? new MembershipLog(0, new MembershipCodec.Membership(config, addresses))
                 : new MembershipLog(recovered.index(), recovered.membership());
-        long appliedIndex = recovered == null ? 0 : recovered.index();
         // Recover the configuration from the log: the latest configuration entry wins (Raft §6).
         for (long i = log.firstIndex(); i <= log.lastIndex(); ) {
             List<LogEntry> chunk = log.entries(i, log.lastIndex() + 1, 4L << 20);

@@ -22,7 +22,11 @@ import java.util.function.LongConsumer;
  */
 final class Applier implements Runnable {
 
-    private sealed interface Task permits Apply, Read, Restore, Stop {
+    private sealed interface Task permits Apply, Read, Restore, SnapshotDone, Stop {
+    }
+
+    /** The snapshot writer finished a job (written, failed or cancelled). */
+    private record SnapshotDone(SnapshotWriter.Job job) implements Task {
     }
 
     private record Restore(io.flotilla.raft.core.protocol.SnapshotFormat.Header header) implements Task {
@@ -50,6 +54,15 @@ final class Applier implements Runnable {
     private volatile long appliedIndex;
     /** Snapshot files, or null when snapshots are off; written from this thread, see {@link #maybeSnapshot()}. */
     private final SnapshotFiles snapshots;
+    /** Writes views out off this thread; null when snapshots are off. */
+    private final SnapshotWriter writer;
+    /**
+     * The view being written, or null; at most one at a time. Set and cleared on this thread; volatile only so that
+     * {@link #closeWriter} can cancel it after this thread has ended (or failed to end in time).
+     */
+    private volatile SnapshotWriter.Job inFlight;
+    /** Set by {@link #stop()}: a wait for the snapshot writer gives up (see {@link #install}). */
+    private volatile boolean stopping;
     private final long snapshotEvery;
     private final int snapshotSizeRatio;
     private final LongConsumer onSnapshot;
@@ -68,24 +81,43 @@ final class Applier implements Runnable {
                              CompletableFuture<io.flotilla.raft.api.ClusterConfiguration> future) {
     }
 
-    Applier(NodeId self, StateMachine stateMachine, long appliedIndex, LongConsumer onApplied) {
-        this(self, stateMachine, appliedIndex, 0, null, onApplied, null, Long.MAX_VALUE, 0, i -> { });
+    /**
+     * Where applying starts, as recovered at start.
+     *
+     * @param index              the state machine's applied index
+     * @param term               the term of the entry at that index (0 for index 0)
+     * @param membership         the configuration in force at that index
+     * @param lastSnapshotIndex  the newest snapshot's index (0 if none): the entry threshold counts from it
+     * @param bytesSinceSnapshot payload bytes of the entries after that snapshot already in the state machine (the
+     *                           size-ratio threshold counts them, as if they had been applied now)
+     */
+    record Start(long index, long term, io.flotilla.raft.core.protocol.MembershipCodec.Membership membership,
+                 long lastSnapshotIndex, long bytesSinceSnapshot) {
     }
 
-    Applier(NodeId self, StateMachine stateMachine, long appliedIndex, long appliedTerm,
-            io.flotilla.raft.core.protocol.MembershipCodec.Membership appliedMembership, LongConsumer onApplied,
-            SnapshotFiles snapshots, long snapshotEvery, int snapshotSizeRatio, LongConsumer onSnapshot) {
+    Applier(NodeId self, StateMachine stateMachine, long appliedIndex, LongConsumer onApplied) {
+        this(self, stateMachine, new Start(appliedIndex, 0, null, appliedIndex, 0), onApplied, null, Long.MAX_VALUE,
+                0, i -> { });
+    }
+
+    Applier(NodeId self, StateMachine stateMachine, Start start, LongConsumer onApplied, SnapshotFiles snapshots,
+            long snapshotEvery, int snapshotSizeRatio, LongConsumer onSnapshot) {
         this.self = self;
         this.stateMachine = stateMachine;
-        this.appliedIndex = appliedIndex;
-        this.appliedTerm = appliedTerm;
-        this.appliedMembership = appliedMembership;
+        this.appliedIndex = start.index();
+        this.appliedTerm = start.term();
+        this.appliedMembership = start.membership();
         this.onApplied = onApplied;
         this.snapshots = snapshots;
+        this.writer = snapshots == null ? null : new SnapshotWriter(self, snapshots);
         this.snapshotEvery = snapshotEvery;
         this.snapshotSizeRatio = snapshotSizeRatio;
         this.onSnapshot = onSnapshot;
-        this.nextSnapshotAt = appliedIndex + snapshotEvery;
+        // Counted from the last snapshot, not from where applying resumes: a member that resumed from its own state
+        // far beyond its newest snapshot snapshots again at its first chance, as it would have without the restart.
+        long base = Math.min(start.lastSnapshotIndex(), start.index());
+        this.nextSnapshotAt = base > Long.MAX_VALUE - snapshotEvery ? Long.MAX_VALUE : base + snapshotEvery;
+        this.bytesSinceSnapshot = start.bytesSinceSnapshot();
         this.lastSnapshotBytes = snapshots == null || snapshots.latest() == null ? 0 : snapshots.latest().size();
     }
 
@@ -124,7 +156,18 @@ final class Applier implements Runnable {
     }
 
     void stop() {
+        stopping = true;
         tasks.add(new Stop());
+    }
+
+    /**
+     * Stops the snapshot writer thread, cancelling the write in flight, waiting for it at most {@code timeoutMillis}.
+     * Called by the node's close, after this thread has ended (or been given up on).
+     */
+    void closeWriter(long timeoutMillis) {
+        if (writer != null) {
+            writer.close(inFlight, timeoutMillis);
+        }
     }
 
     @Override
@@ -139,14 +182,11 @@ final class Applier implements Runnable {
                 } else if (task instanceof Read r) {
                     waitingReads.add(new WaitingRead(r.readIndex(), r.request()));
                 } else if (task instanceof Restore r) {
-                    snapshots.restore(r.header(), stateMachine);
-                    appliedTerm = r.header().term();
-                    appliedMembership = r.header().membership();
-                    appliedIndex = r.header().index();
-                    nextSnapshotAt = appliedIndex + snapshotEvery;
-                    bytesSinceSnapshot = 0;
-                    lastSnapshotBytes = r.header().size();
-                    onApplied.accept(appliedIndex);
+                    if (!install(r.header())) {
+                        break; // closing: nothing after the snapshot may be applied to the state it would replace
+                    }
+                } else if (task instanceof SnapshotDone d) {
+                    snapshotDone(d.job());
                 }
                 answerReads();
             }
@@ -167,6 +207,84 @@ final class Applier implements Runnable {
         }
     }
 
+    /**
+     * Replaces the state with a snapshot installed from the leader (Raft §7). Returns false, having done nothing, if
+     * the node is closing while this waits for the snapshot writer.
+     *
+     * <p><b>A view being written meanwhile.</b> Its index V is at most what this thread has applied, which is at most
+     * the commit index, and the protocol installs only snapshots beyond its commit index: so V is below the installed
+     * index X, and the file it would produce is already superseded. The write is cancelled (its stream fails at the
+     * next write; nothing is published) and this thread waits until the writer has let go of the view — closed it —
+     * before {@link StateMachine#restoreSnapshot(java.io.InputStream, long)} replaces the state the view reads. A
+     * state machine therefore never sees its state replaced under an open view (a backend may not allow that: it may
+     * drop or reopen the tables the view pins). The wait is short, since the cancelled stream fails at its next write;
+     * should the view not write at all, closing the node still ends it. If the write had already finished, its file
+     * (older than X) is harmless: {@code latest} only moves forward, pruning keeps the newest two by index, and the
+     * compaction it asks for ({@code compactLog(V)}) is below the log's new start X, so it does nothing.
+     */
+    private boolean install(io.flotilla.raft.core.protocol.SnapshotFormat.Header header) throws InterruptedException {
+        SnapshotWriter.Job job = inFlight;
+        if (job != null) {
+            job.cancel();
+            if (!awaitWriter(job)) {
+                return false;
+            }
+            inFlight = null; // its SnapshotDone, still to come, is then ignored: the counters start afresh below
+        }
+        snapshots.restore(header, stateMachine);
+        appliedTerm = header.term();
+        appliedMembership = header.membership();
+        appliedIndex = header.index();
+        nextSnapshotAt = appliedIndex + snapshotEvery;
+        bytesSinceSnapshot = 0;
+        lastSnapshotBytes = header.size();
+        onApplied.accept(appliedIndex);
+        return true;
+    }
+
+    /** Waits until the writer is done with {@code job} (its view closed); false if the node closes meanwhile. */
+    private boolean awaitWriter(SnapshotWriter.Job job) throws InterruptedException {
+        long started = System.nanoTime();
+        boolean warned = false;
+        while (true) {
+            try {
+                job.done().get(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return true;
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (stopping) {
+                    return false;
+                }
+                if (!warned && System.nanoTime() - started > 1_000_000_000L) {
+                    warned = true;
+                    System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING, self
+                            + ": installing a snapshot waits for the cancelled snapshot write at " + job.index()
+                            + " to release its view");
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                return true; // not used (the writer completes with null on failure), but done all the same
+            }
+        }
+    }
+
+    /** The writer finished {@code job}: another snapshot may start; the size threshold counts from this one. */
+    private void snapshotDone(SnapshotWriter.Job job) {
+        if (job != inFlight) {
+            return; // cancelled by a restore, which reset the counters
+        }
+        inFlight = null;
+        io.flotilla.raft.core.protocol.SnapshotFormat.Header written = job.done().getNow(null);
+        if (written != null) {
+            lastSnapshotBytes = written.size();
+            // What was applied after the view was taken counts toward the next snapshot.
+            bytesSinceSnapshot -= job.bytesAtView();
+        }
+        // On failure nothing changes: the next attempt comes at the next threshold (nextSnapshotAt moved on when this
+        // one started), as for a failed write on this thread.
+        // Thresholds passed while this one was in flight are checked now, not at the next entry: a cluster gone idle
+        // meanwhile would otherwise keep its log uncompacted until someone writes again.
+        maybeSnapshot();
+    }
+
     private void applyAll(List<LogEntry> entries) {
         for (LogEntry entry : entries) {
             PendingProposal proposal = proposals.remove(entry.index());
@@ -176,14 +294,10 @@ final class Applier implements Runnable {
                 proposal.future().completeExceptionally(new NotLeaderException(self, null));
             }
             if (entry.index() <= appliedIndex) {
-                continue; // already covered by a snapshot restored meanwhile
+                continue; // already in the state: a snapshot restored meanwhile, or the state machine's own (see Start)
             }
             appliedTerm = entry.term();
             bytesSinceSnapshot += entry.payload().length;
-            if (entry.kind() == EntryKind.CONFIGURATION) {
-                appliedMembership = io.flotilla.raft.core.protocol.MembershipCodec.decode(entry.payload());
-                settleMembership(entry);
-            }
             if (entry.kind() == EntryKind.COMMAND) {
                 byte[] result;
                 try {
@@ -199,27 +313,83 @@ final class Applier implements Runnable {
                 if (ours) {
                     proposal.future().complete(result);
                 }
+                appliedIndex = entry.index();
+                continue;
             }
+            if (entry.kind() == EntryKind.CONFIGURATION) {
+                appliedMembership = io.flotilla.raft.core.protocol.MembershipCodec.decode(entry.payload());
+            }
+            // A no-op or a configuration: the engine applies it itself; a state machine that records its applied
+            // index records this one too, so that lastAppliedIndex() matches what was applied (see Start).
+            skip(entry.index());
             appliedIndex = entry.index();
+            if (entry.kind() == EntryKind.CONFIGURATION) {
+                settleMembership(entry);
+            }
         }
         maybeSnapshot();
         onApplied.accept(appliedIndex);
+    }
+
+    private void skip(long index) {
+        try {
+            stateMachine.skip(index);
+        } catch (RuntimeException e) {
+            // Not fatal: the state machine's index lags by this entry, which is then replayed (and skipped) at the
+            // next start, changing nothing.
+            System.getLogger(Applier.class.getName()).log(System.Logger.Level.ERROR,
+                    self + ": the state machine failed to record skipped entry " + index + ": " + e, e);
+        }
     }
 
     /**
      * Takes a snapshot once {@code snapshotEvery} entries have been applied since the last one and, with a size
      * ratio, once their payloads add up to that many times the last snapshot's size (Raft thesis §5.1.1). The second
      * condition is what keeps a large state cheap: a state that keeps a long history (like an MVCC store) would
-     * otherwise be rewritten whole every few thousand entries, on this thread, by every member.
+     * otherwise be rewritten whole every few thousand entries, by every member.
+     *
+     * <p>A state machine that offers a view ({@link StateMachine#openSnapshotView()}) is snapshotted off this thread
+     * (thesis §5.1: snapshotting concurrently, from a copy-on-write image; §5.2 for state kept on disk): the view is
+     * opened here, between two entries, so it holds exactly the state at {@code appliedIndex}, and the header records
+     * that index, its term and the configuration then in force; the {@link SnapshotWriter} writes it out while
+     * applying goes on, and only once the file is durable asks the event loop to compact the log behind it (Raft §7).
+     * While a write is in flight no other starts; the thresholds are checked again after it (the entry threshold
+     * counts from the view's index).
      */
     private void maybeSnapshot() {
-        if (snapshots == null || appliedIndex < nextSnapshotAt
+        if (snapshots == null || inFlight != null || appliedIndex < nextSnapshotAt
                 || bytesSinceSnapshot < (long) snapshotSizeRatio * lastSnapshotBytes) {
             return;
         }
         nextSnapshotAt = appliedIndex + snapshotEvery;
+        long started = System.nanoTime();
+        StateMachine.SnapshotView view;
         try {
-            long started = System.nanoTime();
+            view = stateMachine.openSnapshotView();
+        } catch (RuntimeException e) {
+            System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING,
+                    self + ": opening a snapshot view at " + appliedIndex + " failed: " + e, e);
+            return;
+        }
+        if (view == null) {
+            writeSnapshotHere(started);
+            return;
+        }
+        long openNanos = System.nanoTime() - started;
+        inFlight = writer.start(appliedIndex, appliedTerm, appliedMembership, view, bytesSinceSnapshot, openNanos,
+                job -> {
+                    // On the writer thread, once the view is closed. The file is durable and published: only now
+                    // may the log behind it be compacted.
+                    if (job.done().getNow(null) != null) {
+                        onSnapshot.accept(job.index());
+                    }
+                    tasks.add(new SnapshotDone(job));
+                });
+    }
+
+    /** Writes the snapshot with {@link StateMachine#writeSnapshot}, on this thread: applying waits for it. */
+    private void writeSnapshotHere(long started) {
+        try {
             lastSnapshotBytes = snapshots.write(appliedIndex, appliedTerm, appliedMembership, stateMachine).size();
             bytesSinceSnapshot = 0;
             // Logged because applying (and so answering clients) waits for it: operators see what it costs.

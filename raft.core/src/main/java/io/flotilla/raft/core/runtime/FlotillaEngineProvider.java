@@ -51,8 +51,19 @@ public final class FlotillaEngineProvider implements RaftEngineProvider {
             store.close();
             throw e;
         }
-        return RaftNodeRuntime.start(config.self(), configuration, config.initialMembers(), config.options(), store,
-                transport, stateMachine, config.dataDirectory().resolve("snapshots"), System::nanoTime,
-                new SplittableRandom());
+        try {
+            return RaftNodeRuntime.start(config.self(), configuration, config.initialMembers(), config.options(), store,
+                    transport, stateMachine, config.dataDirectory().resolve("snapshots"), System::nanoTime,
+                    new SplittableRandom());
+        } catch (RuntimeException e) {
+            // Recovery refused to start (say, a state machine ahead of the log): release the store (a durable one
+            // holds a lock on its directory) and the transport, so the caller can fix things and start again.
+            try {
+                transport.close();
+            } finally {
+                store.close();
+            }
+            throw e;
+        }
     }
 }

@@ -40,7 +40,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * A running member: one event-loop thread owns the {@link RaftProtocol} and carries out its {@link Ready} batches
- * against the {@link LogStore} and the {@link Transport}; an {@link Applier} thread drives the state machine.
+ * against the {@link LogStore} and the {@link Transport}; an {@link Applier} thread drives the state machine; a
+ * {@link SnapshotWriter} thread, created at the first snapshot of a state machine that offers views, writes snapshots
+ * while applying goes on.
  *
  * <p><b>Group commit.</b> While the loop waits for a durable write, new proposals and messages queue up; the next
  * iteration takes them all, so they share one write and one fsync. Under load, batches grow by themselves.
@@ -118,27 +120,121 @@ public final class RaftNodeRuntime implements RaftNode {
         this.nanoClock = nanoClock;
         this.deadlines = new Deadlines(options.requestTimeoutMillis());
         this.snapshots = snapshotDirectory == null ? null : SnapshotFiles.open(snapshotDirectory);
-        // Recovery: the newest valid snapshot, then the log after it (Raft §7).
-        SnapshotFormat.Header recovered = snapshots == null ? null : snapshots.latest();
-        MembershipCodec.Membership membership = new MembershipCodec.Membership(configuration, addresses);
-        if (recovered != null) {
-            snapshots.restore(recovered, stateMachine);
-            membership = recovered.membership();
-            boolean logCoversSnapshot = store.firstIndex() - 1 <= recovered.index()
-                    && recovered.index() <= store.lastIndex() && store.termAt(recovered.index()) == recovered.term();
-            if (!logCoversSnapshot) {
-                store.reset(recovered.index(), recovered.term()); // a crash came between snapshot and log reset
-            }
-        }
+        SnapshotFormat.Header snapshot = snapshots == null ? null : snapshots.latest();
+        Applier.Start start = recover(self, store, stateMachine, snapshots, snapshot,
+                new MembershipCodec.Membership(configuration, addresses));
         this.protocol = new RaftProtocol(self, configuration, addresses, options, StableLog.over(store),
-                store.state(), recovered, snapshots == null ? SnapshotSource.NONE : snapshots, random);
-        long applied = recovered == null ? 0 : recovered.index();
-        this.applier = new Applier(self, stateMachine, applied, recovered == null ? 0 : recovered.term(), membership,
-                index -> events.add(WAKE), snapshots, options.snapshotThresholdEntries(), options.snapshotSizeRatio(),
+                store.state(), snapshot, start.index(), snapshots == null ? SnapshotSource.NONE : snapshots, random);
+        this.applier = new Applier(self, stateMachine, start, index -> events.add(WAKE), snapshots,
+                options.snapshotThresholdEntries(), options.snapshotSizeRatio(),
                 index -> events.add(new SnapshotTaken(index)));
         this.loopThread = new Thread(this::loop, "flotilla-raft-" + self);
         this.applyThread = new Thread(applier, "flotilla-apply-" + self);
         publishStatus();
+    }
+
+    /** Entries read at a time when recovery scans the log: bounded, so a long log is never read whole. */
+    private static final int RECOVERY_CHUNK_ENTRIES = 1024;
+    private static final long RECOVERY_CHUNK_BYTES = 4L << 20;
+    /** How long close() waits for the snapshot writer thread once its write is cancelled. */
+    static final long SNAPSHOT_WRITER_CLOSE_MILLIS = 5_000;
+
+    /**
+     * Recovery (Raft §7; thesis §5.2 for a state machine kept on disk): brings the state machine to where applying
+     * resumes. With S the newest valid snapshot and I = {@link StateMachine#lastAppliedIndex()}:
+     * <ul>
+     * <li>I &ge; S (or no S), and the log holds I: the state machine's own state is kept, no snapshot is restored;
+     *     applying resumes after I and replays only the log's tail. The term at I comes from the log (S's if I is
+     *     S's index), the configuration from the last configuration entry at or before I (else S's, else the initial
+     *     one), found by reading the log in bounded chunks;</li>
+     * <li>I &lt; S: the state machine lost its newest changes (or holds none, as one in memory): S is restored, as
+     *     always, and the log after it replayed;</li>
+     * <li>I beyond both the log and S: the state machine holds committed entries this member's log does not — it
+     *     belongs to another data directory, or the log lost its tail — and the start fails naming both indexes.
+     *     Going on would let this member vote and replicate as if it lacked entries its state machine has applied.
+     *     (I beyond the log but equal to S is not an error: the state machine holds exactly the snapshot, which is
+     *     restored over it, and the log reset to it, as after a crash between a snapshot install and the log reset;
+     *     so is I between S and the log's start, left by a damaged newer snapshot: S is restored.)</li>
+     * </ul>
+     * Only committed entries are ever applied, so I is committed and the protocol's commit index may start there; the
+     * protocol hands out entries from I + 1 and the applier skips none (both start at I).
+     */
+    private static Applier.Start recover(NodeId self, LogStore store, StateMachine stateMachine,
+                                         SnapshotFiles snapshots, SnapshotFormat.Header snapshot,
+                                         MembershipCodec.Membership initial) {
+        System.Logger log = System.getLogger(RaftNodeRuntime.class.getName());
+        long applied = stateMachine.lastAppliedIndex();
+        long first = store.firstIndex();
+        long last = store.lastIndex();
+        long snapshotIndex = snapshot == null ? 0 : snapshot.index();
+        if (applied < 0) {
+            throw new IllegalStateException(self + ": the state machine's lastAppliedIndex() is negative: " + applied);
+        }
+        boolean logHoldsApplied = first - 1 <= applied && applied <= last;
+        // Where the log holds the snapshot's index it has the snapshot's term there (both are committed history);
+        // if not, the log is not the one the state machine applied, and the snapshot path below sorts it out.
+        boolean logAgreesWithSnapshot = snapshot == null || snapshotIndex < first - 1 || snapshotIndex > last
+                || store.termAt(snapshotIndex) == snapshot.term();
+        if (applied > 0 && applied >= snapshotIndex && logHoldsApplied && logAgreesWithSnapshot) {
+            return resume(self, store, snapshot, initial, applied, log);
+        }
+        if (applied > last && applied > snapshotIndex) {
+            throw new IllegalStateException(self + ": the state machine has applied up to index " + applied
+                    + " but this member's log ends at index " + last + (snapshot == null ? " and it has no snapshot"
+                    : " and its newest snapshot is at index " + snapshotIndex) + ": the state machine holds entries the"
+                    + " log does not; is the data directory the right one for this state machine?");
+        }
+        if (snapshot == null) {
+            if (applied > 0) {
+                throw new IllegalStateException(self + ": the state machine has applied up to index " + applied
+                        + " but this member's log starts at index " + first + " and there is no snapshot to replay"
+                        + " from: the entries in between are gone");
+            }
+            return new Applier.Start(0, 0, initial, 0, 0);
+        }
+        if (applied > snapshotIndex) {
+            log.log(System.Logger.Level.WARNING, self + ": the state machine is at index " + applied + " but the log "
+                    + "holds " + first + ".." + last + "; restoring the snapshot at " + snapshotIndex + " instead");
+        } else if (applied > 0) {
+            log.log(System.Logger.Level.INFO, self + ": the state machine is at index " + applied
+                    + ", behind the snapshot at " + snapshotIndex + ": restoring the snapshot");
+        }
+        snapshots.restore(snapshot, stateMachine);
+        boolean logCoversSnapshot = first - 1 <= snapshotIndex && snapshotIndex <= last
+                && store.termAt(snapshotIndex) == snapshot.term();
+        if (!logCoversSnapshot) {
+            store.reset(snapshotIndex, snapshot.term()); // a crash came between snapshot and log reset
+        }
+        return new Applier.Start(snapshotIndex, snapshot.term(), snapshot.membership(), snapshotIndex, 0);
+    }
+
+    /** Resumes from the state machine's own index {@code applied}, which the log holds (see {@link #recover}). */
+    private static Applier.Start resume(NodeId self, LogStore store, SnapshotFormat.Header snapshot,
+                                        MembershipCodec.Membership initial, long applied, System.Logger log) {
+        long snapshotIndex = snapshot == null ? 0 : snapshot.index();
+        long term = snapshot != null && applied == snapshotIndex ? snapshot.term() : store.termAt(applied);
+        // The configuration at the snapshot's index is in its header; after it, the log's entries decide. The same
+        // scan adds up the payloads applied since the snapshot, which the size-ratio threshold counts.
+        MembershipCodec.Membership membership = snapshot == null ? initial : snapshot.membership();
+        long bytes = 0;
+        for (long i = Math.max(store.firstIndex(), snapshotIndex + 1); i <= applied; ) {
+            List<LogEntry> chunk = store.read(i, Math.min(applied + 1, i + RECOVERY_CHUNK_ENTRIES),
+                    RECOVERY_CHUNK_BYTES);
+            if (chunk.isEmpty()) {
+                throw new IllegalStateException(self + ": the log returned no entry at index " + i);
+            }
+            for (LogEntry e : chunk) {
+                if (e.kind() == io.flotilla.raft.api.EntryKind.CONFIGURATION) {
+                    membership = MembershipCodec.decode(e.payload());
+                }
+                bytes += e.payload().length;
+            }
+            i += chunk.size();
+        }
+        log.log(System.Logger.Level.INFO, self + ": the state machine holds the log up to index " + applied
+                + (snapshot == null ? "" : " (newest snapshot at " + snapshotIndex + ", not restored)")
+                + "; " + (store.lastIndex() - applied) + " entries after it in the log, applied as they commit");
+        return new Applier.Start(applied, term, membership, snapshotIndex, bytes);
     }
 
     /**
@@ -273,6 +369,9 @@ public final class RaftNodeRuntime implements RaftNode {
         transport.close();
         applier.stop();
         joinQuietly(applyThread);
+        // After the apply thread, which starts snapshot writes: cancel the one in flight and wait for it, bounded.
+        // Nothing half-written is ever published (see SnapshotFiles#write), so giving up on it is safe.
+        applier.closeWriter(SNAPSHOT_WRITER_CLOSE_MILLIS);
         NodeClosedException closed = new NodeClosedException(self + " is closed");
         for (Event e : events) {
             failEvent(e, closed);
@@ -499,6 +598,9 @@ public final class RaftNodeRuntime implements RaftNode {
             protocol.snapshotInstallFailed();
             return;
         }
+        // Logged: an operator sees a member caught up by a snapshot instead of the log (and what it cost).
+        System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.INFO, self
+                + ": installing the leader's snapshot at index " + h.index() + " (" + h.size() / 1024 + " KiB)");
         // Durable snapshot first, then the log, then the state machine: a crash in between recovers either way.
         store.reset(h.index(), h.term());
         applier.restore(h);

@@ -12,6 +12,7 @@ import java.io.DataInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -25,6 +26,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -32,9 +34,10 @@ import java.util.zip.CRC32C;
  * atomically — temporary file, fsync, rename, directory fsync — so a crash leaves either the old set or the new one;
  * the newest two are kept. A file that fails its checksum is named in the log and skipped.
  *
- * <p>The apply thread writes snapshots, the event loop reads chunks and receives snapshots: the newest header is
- * published through a volatile field, and a chunk read of a file pruned meanwhile answers null (the protocol then
- * starts over with the newest snapshot).
+ * <p>The apply thread or the snapshot writer thread writes snapshots, the event loop reads chunks and receives
+ * snapshots: the newest header is published through a volatile field, publishing is serialized (see
+ * {@link #publish(Path, SnapshotFormat.Header, BooleanSupplier)}), and a chunk read of a file pruned meanwhile answers
+ * null (the protocol then starts over with the newest snapshot).
  */
 final class SnapshotFiles implements SnapshotSource {
 
@@ -97,22 +100,48 @@ final class SnapshotFiles implements SnapshotSource {
         }
     }
 
+    /** Where a snapshot's data comes from: the state machine itself, or a view of it taken earlier. */
+    @FunctionalInterface
+    interface Data {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     /**
-     * Writes the state machine's snapshot at {@code index} (called on the apply thread) and returns its header.
-     *
-     * <p>One write: the header goes first with a zero data length, the state machine streams its data behind it, the
-     * length is filled in; then one read back (from the page cache) computes the checksum, appended before the fsync. This blocks the apply thread for as long as it takes, so it matters: writing the
-     * data to a scratch file and copying it behind the header, as before, wrote a large state twice.
+     * Writes the state machine's snapshot at {@code index} (called on the apply thread, which waits for it) and
+     * returns its header.
      */
     SnapshotFormat.Header write(long index, long term, MembershipCodec.Membership membership, StateMachine sm) {
-        Path tmp = dir.resolve("snapshot-" + index + ".tmp");
+        return write(index, term, membership, sm::writeSnapshot, () -> false);
+    }
+
+    /**
+     * Writes a snapshot at {@code index} whose data {@code data} streams, and returns its header; the apply thread
+     * calls it for a state machine without views, the snapshot writer thread for a {@link StateMachine.SnapshotView}.
+     *
+     * <p>One write: the header goes first with a zero data length, the data is streamed behind it, the length is
+     * filled in; then one read back (from the page cache) computes the checksum, appended before the fsync; then the
+     * rename and the directory fsync. Writing the data to a scratch file and copying it behind the header, as before,
+     * wrote a large state twice.
+     *
+     * <p>{@code cancelled} is checked at every write of the data and once more, under the lock, just before the
+     * rename: a cancelled write fails its data stream (the writer sees an {@link InterruptedIOException}), deletes its
+     * temporary file and publishes nothing. Whatever happens, a {@code .snap} file only ever appears complete (rename
+     * of an fsynced file); a temporary file left by a crash is removed at the next {@link #open}.
+     *
+     * @throws LogStoreException if the data cannot be written, or the write was cancelled
+     */
+    SnapshotFormat.Header write(long index, long term, MembershipCodec.Membership membership, Data data,
+                                BooleanSupplier cancelled) {
+        // Its own name (".writing"): a snapshot received from a leader becomes "snapshot-<index>.tmp" on its way in.
+        Path tmp = dir.resolve("snapshot-" + index + ".writing.tmp");
+        boolean published = false;
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             byte[] header = SnapshotFormat.header(index, term, membership, 0);
             writeAll(ch, ByteBuffer.wrap(header));
             CountingOutputStream counting = new CountingOutputStream(
-                    new BufferedOutputStream(Channels.newOutputStream(ch), 256 * 1024));
-            sm.writeSnapshot(counting);
+                    new BufferedOutputStream(Channels.newOutputStream(ch), 256 * 1024), cancelled);
+            data.writeTo(counting);
             counting.flush();
             long dataLength = counting.count;
             // The data length is the header's last field.
@@ -132,9 +161,16 @@ final class SnapshotFiles implements SnapshotSource {
             }
             writeAll(ch, ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()), end);
             ch.force(true);
-            return publish(tmp, new SnapshotFormat.Header(index, term, membership, end + 4));
+            SnapshotFormat.Header h = publish(tmp, new SnapshotFormat.Header(index, term, membership, end + 4),
+                    cancelled);
+            published = true;
+            return h;
         } catch (IOException e) {
             throw new LogStoreException("cannot write snapshot " + index + " in " + dir + ": " + e, e);
+        } finally {
+            if (!published) {
+                deleteQuietly(tmp); // also when the data threw a RuntimeException: leave no temporary file behind
+            }
         }
     }
 
@@ -170,24 +206,43 @@ final class SnapshotFiles implements SnapshotSource {
         }
     }
 
-    /** Restores the state machine from a snapshot file. */
+    /**
+     * Restores the state machine from a snapshot file, telling it the index the snapshot covers
+     * ({@link StateMachine#restoreSnapshot(InputStream, long)}), so a state machine that keeps its state on disk
+     * records it with the data.
+     */
     void restore(SnapshotFormat.Header h, StateMachine sm) {
         Path file = pathOf(h);
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
             DataInputStream in = new DataInputStream(raw);
             in.skipNBytes(SnapshotFormat.headerLength(h.membership()));
             long dataLength = h.size() - SnapshotFormat.headerLength(h.membership()) - 4;
-            sm.restoreSnapshot(new BoundedInputStream(in, dataLength));
+            sm.restoreSnapshot(new BoundedInputStream(in, dataLength), h.index());
         } catch (IOException e) {
             throw new LogStoreException("cannot restore the state machine from " + file + ": " + e, e);
         }
     }
 
     private SnapshotFormat.Header publish(Path tmp) throws IOException {
-        return publish(tmp, verify(tmp));
+        return publish(tmp, verify(tmp), () -> false);
     }
 
-    private SnapshotFormat.Header publish(Path tmp, SnapshotFormat.Header h) throws IOException {
+    /**
+     * Renames a complete, fsynced temporary file to its final name, makes the rename durable, publishes the header
+     * and prunes. Two threads publish: the snapshot writer (the member's own snapshots) and the event loop (snapshots
+     * received from a leader), hence the lock. Without it, the check-then-set of {@code latest} could go backwards —
+     * the writer publishing its older snapshot V just after the loop published a received X > V — and the member would
+     * then offer followers V, which its log (reset at X) no longer continues, so they could never catch up. Readers
+     * ({@link #latest()}, {@link #read}) take no lock: {@code latest} is volatile and set only once its file is
+     * durable under its final name, and only after that does pruning remove older files (never the newest two by
+     * index, so never {@code latest}; a chunk read of a pruned one answers null and the transfer starts over with the
+     * newest, Raft §7).
+     */
+    private synchronized SnapshotFormat.Header publish(Path tmp, SnapshotFormat.Header h, BooleanSupplier cancelled)
+            throws IOException {
+        if (cancelled.getAsBoolean()) {
+            throw new InterruptedIOException("snapshot write cancelled");
+        }
         Files.move(tmp, pathOf(h), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDirectory();
         SnapshotFormat.Header current = latest;
@@ -282,23 +337,34 @@ final class SnapshotFiles implements SnapshotSource {
         }
     }
 
+    /** Counts the data bytes, and fails the writer once its write is cancelled. */
     private static final class CountingOutputStream extends FilterOutputStream {
+        private final BooleanSupplier cancelled;
         long count;
 
-        CountingOutputStream(OutputStream out) {
+        CountingOutputStream(OutputStream out, BooleanSupplier cancelled) {
             super(out);
+            this.cancelled = cancelled;
         }
 
         @Override
         public void write(int b) throws IOException {
+            checkCancelled();
             out.write(b);
             count++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            checkCancelled();
             out.write(b, off, len);
             count += len;
+        }
+
+        private void checkCancelled() throws IOException {
+            if (cancelled.getAsBoolean()) {
+                throw new InterruptedIOException("snapshot write cancelled");
+            }
         }
     }
 

@@ -166,6 +166,48 @@ class SnapshotTest {
         assertTrue(after.compactThrough() <= 3, "compacted beyond the durable index 3: " + after.compactThrough());
     }
 
+    /**
+     * A state machine kept on disk may hold more than the newest snapshot (thesis §5.2): the runtime starts the
+     * protocol at its index, which is committed (only committed entries are applied), so the commit index starts there
+     * and the first entry handed out for applying is the next one — the protocol and the applier agree.
+     */
+    @Test
+    void aStateMachineAheadOfTheSnapshotResumesAtItsOwnIndex() {
+        NodeId n1 = id("n1");
+        ClusterConfiguration config = ClusterConfiguration.ofVoters(ids("n1"));
+        MemoryLogStore store = new MemoryLogStore("n1");
+        List<LogEntry> entries = new ArrayList<>();
+        for (long i = 1; i <= 10; i++) {
+            entries.add(LogEntry.command(i, 1, FeatureCluster.bytes("e" + i)));
+        }
+        store.write(new PersistentState(1, n1), entries);
+        SnapshotFormat.Header snapshot = new SnapshotFormat.Header(4, 1,
+                new MembershipCodec.Membership(config, Map.of()), 100);
+
+        RaftProtocol p = new RaftProtocol(n1, config, Map.of(), options(0), StableLog.over(store), store.state(),
+                snapshot, 7, SnapshotSource.NONE, new SplittableRandom(1));
+        assertEquals(7, p.commitIndex(), "the state machine's index is committed");
+        for (int i = 0; i < 200 && p.role() != RaftRole.LEADER; i++) {
+            p.tick();
+        }
+        assertEquals(RaftRole.LEADER, p.role());
+        Ready r = p.ready();
+        assertTrue(r.committed().isEmpty(), "nothing to apply before the new leader's no-op is durable");
+        store.write(r.state(), r.entriesToPersist());
+        p.persisted(11, p.term());
+        List<LogEntry> committed = p.ready().committed();
+        assertEquals(8, committed.get(0).index(),
+                "applying resumes after the state machine's index, not the snapshot's");
+        assertEquals(11, committed.get(committed.size() - 1).index());
+
+        assertThrows(IllegalArgumentException.class, () -> new RaftProtocol(n1, config, Map.of(), options(0),
+                StableLog.over(store), store.state(), snapshot, 3, SnapshotSource.NONE, new SplittableRandom(1)),
+                "below the snapshot");
+        assertThrows(IllegalArgumentException.class, () -> new RaftProtocol(n1, config, Map.of(), options(0),
+                StableLog.over(store), store.state(), snapshot, 12, SnapshotSource.NONE, new SplittableRandom(1)),
+                "beyond the log");
+    }
+
     // ----------------------------------------------------------------------------------------- InstallSnapshot
 
     @Test

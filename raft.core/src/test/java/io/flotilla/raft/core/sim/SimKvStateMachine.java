@@ -3,7 +3,11 @@ package io.flotilla.raft.core.sim;
 import java.nio.charset.StandardCharsets;
 import java.util.TreeMap;
 
-/** The replicated key-value map each simulated member applies committed commands to. */
+/**
+ * The replicated key-value map each simulated member applies committed commands to. Each apply, skip and restore
+ * changes the map and the applied index together, so with {@link Simulation#DURABLE} it also stands for a state
+ * machine kept on disk, which survives crashes.
+ */
 final class SimKvStateMachine {
 
     private final TreeMap<String, String> data = new TreeMap<>();
@@ -25,6 +29,14 @@ final class SimKvStateMachine {
 
     void skip(long index) {
         appliedIndex = index;
+    }
+
+    /** A copy of the whole state (a durable state machine's older on-disk state, see {@link Simulation#DURABLE}). */
+    SimKvStateMachine copy() {
+        SimKvStateMachine copy = new SimKvStateMachine();
+        copy.data.putAll(data);
+        copy.appliedIndex = appliedIndex;
+        return copy;
     }
 
     String get(String key) {

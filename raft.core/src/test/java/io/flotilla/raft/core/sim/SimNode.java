@@ -45,6 +45,13 @@ final class SimNode {
     int epoch;
     RaftProtocol protocol;
     SimKvStateMachine stateMachine;
+    /**
+     * With {@link Simulation#DURABLE}: the state machine as on its own disk, which a crash does not lose (it is
+     * {@link #stateMachine} while the member is up), and an older copy of it that a crash may fall back to (the newest
+     * changes lost, as a backend without fsync may lose them).
+     */
+    SimKvStateMachine durableStateMachine;
+    SimKvStateMachine durableCheckpoint;
     /** How fast this member's clock runs relative to simulated time (1.0 = exact); skewed within the lease bound. */
     double clockRate = 1.0;
     /** Simulated time at which the current incarnation's clock started, and how many ticks it has been given. */

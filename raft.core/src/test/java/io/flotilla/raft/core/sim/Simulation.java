@@ -50,6 +50,15 @@ final class Simulation {
      * only makes runs slower.
      */
     static final String STORE = System.getProperty("flotilla.sim.store", "memory");
+    /**
+     * Whether the members' state machines keep their state on disk ({@code -Dflotilla.sim.durable=true}, default
+     * off, which leaves every seed's run as it was): the state survives crashes, now and then falling back to an older
+     * copy, and a restarted member recovers as the runtime does — from the state machine's own applied index when the
+     * log holds it and it is not behind the newest snapshot (replaying only the log after it), else from the snapshot.
+     * The checker then also verifies that the index a member resumes at is committed: the protocol starts its commit
+     * index there.
+     */
+    static final boolean DURABLE = Boolean.getBoolean("flotilla.sim.durable");
 
     private record Event(long time, long seq, Runnable action) implements Comparable<Event> {
         @Override
@@ -151,19 +160,25 @@ final class Simulation {
             closeDisks();
         }
         return new Summary(steps, history.size(), checker.maxCommitted(), leaseHits, followerReads, timeoutNows, pauses,
-                checker.configurationsApplied(), snapshotsInstalled);
+                checker.configurationsApplied(), snapshotsInstalled, resumedFromStateMachine, restoredOverStateMachine);
     }
 
-    /** What a passing run did, for the test's log and to show that every feature was exercised. */
+    /**
+     * What a passing run did, for the test's log and to show that every feature was exercised. The last two count
+     * restarts with {@link #DURABLE} state machines: resumed from the state machine's own index, and given the
+     * snapshot because the state machine (fallen back to an older copy) was behind it.
+     */
     record Summary(long steps, int operations, long committed, long leaseReadsWithoutRoundTrip,
                    long followerReads, long timeoutNowDelivered, long pauses, long configurationsCommitted,
-                   long snapshotsInstalled) {
+                   long snapshotsInstalled, long resumedFromStateMachine, long restoredOverStateMachine) {
 
         Summary plus(Summary o) {
             return new Summary(steps + o.steps, operations + o.operations, committed + o.committed,
                     leaseReadsWithoutRoundTrip + o.leaseReadsWithoutRoundTrip, followerReads + o.followerReads,
                     timeoutNowDelivered + o.timeoutNowDelivered, pauses + o.pauses,
-                    configurationsCommitted + o.configurationsCommitted, snapshotsInstalled + o.snapshotsInstalled);
+                    configurationsCommitted + o.configurationsCommitted, snapshotsInstalled + o.snapshotsInstalled,
+                    resumedFromStateMachine + o.resumedFromStateMachine,
+                    restoredOverStateMachine + o.restoredOverStateMachine);
         }
     }
 
@@ -172,6 +187,8 @@ final class Simulation {
     private long timeoutNows;
     private long pauses;
     private long snapshotsInstalled;
+    private long resumedFromStateMachine;
+    private long restoredOverStateMachine;
 
     // ------------------------------------------------------------------------------------------ event machinery
 
@@ -212,6 +229,10 @@ final class Simulation {
     private void restart(SimNode n) {
         n.up = true;
         n.epoch++;
+        if (DURABLE) {
+            restartDurable(n);
+            return;
+        }
         // Recovery sees only what is durable: the newest snapshot, then the log after it.
         n.stateMachine = new SimKvStateMachine();
         n.appliedMembership = new io.flotilla.raft.core.protocol.MembershipCodec.Membership(configuration, Map.of());
@@ -242,9 +263,84 @@ final class Simulation {
         scheduleTick(n, n.epoch, random.nextInt((int) TICK_MS) + 1);
     }
 
+    /** Recovery with a durable state machine, by the rules of the runtime (RaftNodeRuntime#recover). */
+    private void restartDurable(SimNode n) {
+        SimKvStateMachine sm = n.durableStateMachine != null ? n.durableStateMachine : new SimKvStateMachine();
+        n.durableStateMachine = sm;
+        n.stateMachine = sm;
+        io.flotilla.raft.core.protocol.MembershipCodec.Membership initial =
+                new io.flotilla.raft.core.protocol.MembershipCodec.Membership(configuration, Map.of());
+        io.flotilla.raft.core.protocol.SnapshotFormat.Header snapshot = n.snapshots.isEmpty() ? null
+                : n.snapshots.lastEntry().getValue().header();
+        long applied = sm.appliedIndex();
+        long first = n.disk.firstIndex();
+        long last = n.disk.lastIndex();
+        long snapshotIndex = snapshot == null ? 0 : snapshot.index();
+        boolean agrees = snapshot == null || snapshotIndex < first - 1 || snapshotIndex > last
+                || n.disk.termAt(snapshotIndex) == snapshot.term();
+        long resumeAt;
+        String how;
+        if (applied > 0 && applied >= snapshotIndex && first - 1 <= applied && applied <= last && agrees) {
+            n.appliedTerm = snapshot != null && applied == snapshotIndex ? snapshot.term() : n.disk.termAt(applied);
+            n.appliedMembership = snapshot == null ? initial : snapshot.membership();
+            for (long i = Math.max(first, snapshotIndex + 1); i <= applied; ) {
+                List<LogEntry> chunk = n.disk.read(i, Math.min(applied + 1, i + 64), 1L << 20);
+                for (LogEntry e : chunk) {
+                    if (e.kind() == EntryKind.CONFIGURATION) {
+                        n.appliedMembership = io.flotilla.raft.core.protocol.MembershipCodec.decode(e.payload());
+                    }
+                }
+                i += chunk.size();
+            }
+            resumeAt = applied;
+            how = "resumes from its state machine at " + applied;
+            resumedFromStateMachine++;
+        } else if (applied > last && applied > snapshotIndex) {
+            // Only durable entries are applied, and a crash keeps the durable log: this would be an engine bug.
+            throw new IllegalStateException(n.id + ": state machine at " + applied + " beyond the log (last " + last
+                    + ") and the snapshot (" + snapshotIndex + ")");
+        } else if (snapshot == null) {
+            sm.restore(new byte[0], 0); // nothing to resume from: start empty, replay the whole log
+            n.appliedTerm = 0;
+            n.appliedMembership = initial;
+            resumeAt = 0;
+            how = "starts empty";
+        } else {
+            sm.restore(io.flotilla.raft.core.protocol.SnapshotFormat.decode(n.snapshots.lastEntry().getValue().bytes())
+                    .data(), snapshotIndex);
+            n.appliedMembership = snapshot.membership();
+            n.appliedTerm = snapshot.term();
+            boolean logCoversIt = first - 1 <= snapshotIndex && snapshotIndex <= last
+                    && n.disk.termAt(snapshotIndex) == snapshot.term();
+            if (!logCoversIt) {
+                n.disk.reset(snapshotIndex, snapshot.term());
+            }
+            resumeAt = snapshotIndex;
+            how = "restores the snapshot (state machine at " + applied + ")";
+            if (applied > 0) {
+                restoredOverStateMachine++;
+            }
+        }
+        n.lastSnapshotIndex = snapshotIndex;
+        n.protocol = new RaftProtocol(n.id, configuration, Map.of(), options,
+                io.flotilla.raft.core.protocol.StableLog.over(n.disk), n.disk.state(), snapshot, resumeAt,
+                n.snapshotSource, random.split());
+        n.clockOrigin = now;
+        n.ticksGiven = 0;
+        checker.onRestart(n.id);
+        trace.add(now, n.id + " starts: term " + n.disk.state().term() + ", durable log " + n.disk.firstIndex() + ".."
+                + n.disk.lastIndex() + ", snapshot " + n.lastSnapshotIndex + ", " + how);
+        scheduleTick(n, n.epoch, random.nextInt((int) TICK_MS) + 1);
+    }
+
     private void crash(SimNode n) {
         if (!n.up) {
             return;
+        }
+        if (DURABLE && n.durableCheckpoint != null && random.nextInt(3) == 0) {
+            // The state machine's disk lost its newest changes: it falls back to an older copy.
+            n.durableStateMachine = n.durableCheckpoint;
+            n.durableCheckpoint = null;
         }
         // The write under way may or may not have reached the disk before the crash.
         if (n.diskBusy && !n.diskQueue.isEmpty() && random.nextBoolean()) {
@@ -409,6 +505,9 @@ final class Simulation {
         if (!committed.isEmpty()) {
             n.protocol.applied(committed.get(committed.size() - 1).index());
             takeSnapshotIfDue(n);
+            if (DURABLE && random.nextInt(16) == 0) {
+                n.durableCheckpoint = n.stateMachine.copy(); // what a later crash may fall back to
+            }
         }
     }
 
