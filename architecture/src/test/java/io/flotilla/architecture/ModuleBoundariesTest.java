@@ -53,6 +53,40 @@ class ModuleBoundariesTest {
             .because("kv.service obtains the engine, log store and transport through ServiceLoader by name");
 
     @ArchTest
+    static final ArchRule kvBackendSpiDependsOnTheJdkOnly = classes()
+            .that().resideInAPackage("io.flotilla.kv.backend")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("io.flotilla.kv.backend", "java..")
+            .because("kv.backend is what backend plugins and the MVCC store compile against: nothing may leak in");
+
+    @ArchTest
+    static final ArchRule memoryBackendDependsOnTheSpiOnly = classes()
+            .that().resideInAPackage("io.flotilla.kv.backend.memory..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("io.flotilla.kv.backend.memory..",
+                    "io.flotilla.kv.backend", "java..")
+            .because("a backend plugin depends on the kv.backend SPI only");
+
+    @ArchTest
+    static final ArchRule rocksDbBackendDependsOnTheSpiAndRocksDbOnly = classes()
+            .that().resideInAPackage("io.flotilla.kv.backend.rocksdb..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("io.flotilla.kv.backend.rocksdb..",
+                    "io.flotilla.kv.backend", "org.rocksdb..", "java..")
+            .because("a backend plugin depends on the kv.backend SPI (and its storage library) only");
+
+    @ArchTest
+    static final ArchRule backendKitDependsOnTheSpiAndJUnitOnly = classes()
+            .that().resideInAPackage("io.flotilla.kv.backend.tck..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("io.flotilla.kv.backend.tck..",
+                    "io.flotilla.kv.backend", "org.junit..", "org.opentest4j..", "java..")
+            .because("the backend test kit must run against any backend, found through the SPI");
+
+    @ArchTest
+    static final ArchRule nothingButTheKitUsesABackendImplementation = noClasses()
+            .that().resideOutsideOfPackages("io.flotilla.kv.backend.memory..", "io.flotilla.kv.backend.rocksdb..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.flotilla.kv.backend.memory..",
+                    "io.flotilla.kv.backend.rocksdb..")
+            .because("backends are found by name through io.flotilla.kv.backend.Backends");
+
+    @ArchTest
     static final ArchRule productionCodeDoesNotUseTheTestkit = noClasses()
             .that().resideOutsideOfPackage("io.flotilla.raft.testkit..")
             .should().dependOnClassesThat().resideInAPackage("io.flotilla.raft.testkit..")

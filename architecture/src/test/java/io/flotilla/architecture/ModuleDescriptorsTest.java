@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 class ModuleDescriptorsTest {
 
     private static final String SPI = "io.flotilla.raft.api.spi.";
+    private static final String KV_SPI = "io.flotilla.kv.backend.";
 
     @Test
     void raftApiExportsItsThreePackagesAndUsesTheThreeSpis() {
@@ -75,12 +76,13 @@ class ModuleDescriptorsTest {
     }
 
     @Test
-    void kvServiceIsAnApplicationThatUsesTheApiOnly() throws ClassNotFoundException {
+    void kvServiceIsAnApplicationThatUsesTheSpisOnly() throws ClassNotFoundException {
         ModuleDescriptor d = descriptorOf(Class.forName("io.flotilla.kv.service.main.ServerMain"));
         assertEquals("io.flotilla.kv.service", d.name());
         assertEquals(Set.of(), unqualifiedExports(d), "an application exports nothing for compilation");
         assertTrue(d.requires().stream().filter(r -> r.name().startsWith("io.flotilla."))
-                .allMatch(r -> r.name().equals("io.flotilla.raft.api")), "the engine is found through the SPI");
+                .allMatch(r -> r.name().equals("io.flotilla.raft.api") || r.name().equals("io.flotilla.kv.backend")),
+                "the engine, log store, transport and backend are found through their SPIs");
     }
 
     @Test
@@ -89,6 +91,43 @@ class ModuleDescriptorsTest {
         assertEquals("io.flotilla.raft.storage.tck", d.name());
         assertEquals(Set.of("io.flotilla.raft.storage.tck"), unqualifiedExports(d));
         assertTrue(d.provides().isEmpty());
+    }
+
+    @Test
+    void kvBackendExportsItsSpiAndUsesTheProviders() {
+        ModuleDescriptor d = descriptorOf(io.flotilla.kv.backend.Backend.class);
+        assertEquals("io.flotilla.kv.backend", d.name());
+        assertEquals(Set.of("io.flotilla.kv.backend"), unqualifiedExports(d));
+        assertTrue(d.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));
+        assertEquals(Set.of(KV_SPI + "BackendProvider"), d.uses());
+        assertTrue(d.provides().isEmpty());
+        assertEquals(Set.of("java.base"), requiresNames(d));
+    }
+
+    @Test
+    void kvBackendsProvideOneBackendEachExportNothingAndDependOnTheSpiOnly() throws ClassNotFoundException {
+        Map<String, Set<String>> allowed = Map.of(
+                "io.flotilla.kv.backend.memory.MemoryBackendProvider", Set.of("java.base", "io.flotilla.kv.backend"),
+                "io.flotilla.kv.backend.rocksdb.RocksDbBackendProvider",
+                Set.of("java.base", "io.flotilla.kv.backend", "rocksdbjni"));
+        for (Map.Entry<String, Set<String>> backend : allowed.entrySet()) {
+            String provider = backend.getKey();
+            ModuleDescriptor d = descriptorOf(Class.forName(provider));
+            assertEquals(provider.substring(0, provider.lastIndexOf('.')), d.name(), "module name = package");
+            assertEquals(Map.of(KV_SPI + "BackendProvider", Set.of(provider)), provides(d));
+            assertTrue(d.exports().isEmpty() && d.opens().isEmpty(), d.name() + " is reached through the SPI only");
+            assertTrue(d.uses().isEmpty(), d.name());
+            assertEquals(backend.getValue(), requiresNames(d), d.name());
+        }
+    }
+
+    @Test
+    void theBackendKitExportsItsSuiteAndNeedsTheSpiAndJUnitOnly() throws ClassNotFoundException {
+        ModuleDescriptor d = descriptorOf(Class.forName("io.flotilla.kv.backend.tck.BackendContractTest"));
+        assertEquals("io.flotilla.kv.backend.tck", d.name());
+        assertEquals(Set.of("io.flotilla.kv.backend.tck"), unqualifiedExports(d));
+        assertTrue(d.provides().isEmpty());
+        assertEquals(Set.of("java.base", "io.flotilla.kv.backend", "org.junit.jupiter.api"), requiresNames(d));
     }
 
     @Test
