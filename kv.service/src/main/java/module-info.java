@@ -1,7 +1,8 @@
 /**
  * Flotilla's replicated key-value store: an etcd v3 compatible gRPC server (KV, Cluster.MemberList,
- * Maintenance.Status, plus Flotilla's Extension.Append) whose state is an MVCC store replicated by a Raft engine
- * found through {@link io.flotilla.raft.api.spi.Plugins}, the server entry point and the {@code flotilla} CLI.
+ * Maintenance, plus Flotilla's Extension.Append) whose state is an MVCC store kept in an on-disk backend (found through
+ * {@link io.flotilla.kv.backend.Backends}) and replicated by a Raft engine (found through
+ * {@link io.flotilla.raft.api.spi.Plugins}); the server entry point and the {@code flotilla} CLI.
  *
  * <p>Nothing is exported for compilation: the module is an application. Generated protobuf packages are exported to
  * the protobuf runtime, which reads them reflectively; configuration and command classes are opened to Jackson and
@@ -9,6 +10,7 @@
  */
 module io.flotilla.kv.service {
     requires io.flotilla.raft.api;
+    requires io.flotilla.kv.backend;
     requires com.google.protobuf;
     requires com.google.common;
     requires io.grpc;

@@ -51,6 +51,9 @@ final class DemoCommand implements Callable<Integer> {
     /** A JVM's exit code when SIGTERM stopped it. */
     private static final int SIGTERM_EXIT = 143;
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+    /** The demo's members compact their history on their own, as etcd's auto-compaction: keep five minutes. */
+    static final String AUTO_COMPACTION_MODE = "periodic";
+    static final String AUTO_COMPACTION_RETENTION = "5m";
 
     @Spec
     private CommandLine.Model.CommandSpec spec;
@@ -337,7 +340,11 @@ final class DemoCommand implements Callable<Integer> {
                 yaml.append("  ").append(m.id).append(": {peer: \"").append(HOST).append(':').append(m.peerPort)
                         .append("\", client: \"").append(HOST).append(':').append(m.clientPort).append("\"}\n");
             }
-            yaml.append("logStore:\n  name: ").append(logStore).append('\n');
+            yaml.append("logStore:\n  name: ").append(logStore).append('\n')
+                    // Keep five minutes of history (older revisions become unreadable), so the demo's backend stays
+                    // small however long it runs; see docs/kv-service.md, "Auto-compaction".
+                    .append("autoCompactionMode: ").append(AUTO_COMPACTION_MODE).append('\n')
+                    .append("autoCompactionRetention: ").append(AUTO_COMPACTION_RETENTION).append('\n');
             Files.writeString(config, yaml);
         }
 

@@ -1,12 +1,15 @@
 package io.flotilla.kv.service.api;
 
 import io.flotilla.kv.service.internal.proto.command.Command;
+import io.flotilla.kv.service.internal.proto.command.CommandResult;
 import io.flotilla.kv.service.internal.proto.ext.AppendRequest;
 import io.flotilla.kv.service.internal.proto.ext.AppendResponse;
 import io.flotilla.kv.service.internal.proto.ext.ExtensionGrpc;
+import io.flotilla.kv.service.mvcc.Quota;
 import io.flotilla.kv.service.mvcc.RequestValidator;
 import io.flotilla.kv.service.node.KvNode;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
 
 /** Flotilla's {@code flotilla.kv.v1.Extension} service: atomic Append. */
 public final class ExtensionApi extends ExtensionGrpc.ExtensionImplBase {
@@ -25,6 +28,10 @@ public final class ExtensionApi extends ExtensionGrpc.ExtensionImplBase {
     @Override
     public void append(AppendRequest request, StreamObserver<AppendResponse> observer) {
         Replies.reply(() -> {
+            CompletableFuture<CommandResult> refused = node.quotaRefusal(Quota.cost(request));
+            if (refused != null) {
+                return refused; // as a put: an append grows the store
+            }
             RequestValidator.checkAppend(request);
             return node.write(Command.newBuilder().setAppend(request).build());
         }, result -> {

@@ -1,6 +1,7 @@
 package io.flotilla.kv.service.api;
 
 import io.flotilla.kv.service.internal.proto.command.Command;
+import io.flotilla.kv.service.internal.proto.command.CommandResult;
 import io.flotilla.kv.service.internal.proto.command.Query;
 import io.flotilla.kv.service.internal.proto.etcd.CompactionRequest;
 import io.flotilla.kv.service.internal.proto.etcd.CompactionResponse;
@@ -15,14 +16,20 @@ import io.flotilla.kv.service.internal.proto.etcd.RequestOp;
 import io.flotilla.kv.service.internal.proto.etcd.TxnRequest;
 import io.flotilla.kv.service.internal.proto.etcd.TxnResponse;
 import io.flotilla.kv.service.mvcc.KvStore;
+import io.flotilla.kv.service.mvcc.Quota;
 import io.flotilla.kv.service.mvcc.RequestValidator;
 import io.flotilla.kv.service.node.KvNode;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The etcd {@code KV} service. Requests are checked before they cost a log entry; writes (and transactions that
  * write) are replicated; reads and read-only transactions are linearizable unless they ask to be serializable.
+ *
+ * <p>Puts and transactions that put first pass etcd's quota check ({@link KvNode#write(Command, long)}): when the
+ * backend would grow past its quota they raise the NOSPACE alarm and fail with "etcdserver: mvcc: database space
+ * exceeded". {@code Compact} with {@code physical} answers once this member's backend has dropped the history.
  */
 public final class KvApi extends KVGrpc.KVImplBase {
 
@@ -51,6 +58,11 @@ public final class KvApi extends KVGrpc.KVImplBase {
     @Override
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
         Replies.reply(() -> {
+            // etcd checks the quota first (its quota server wraps the KV server), then the request.
+            CompletableFuture<CommandResult> refused = node.quotaRefusal(Quota.cost(request));
+            if (refused != null) {
+                return refused;
+            }
             RequestValidator.checkPut(request);
             return node.write(Command.newBuilder().setPut(request).build());
         }, result -> {
@@ -73,6 +85,10 @@ public final class KvApi extends KVGrpc.KVImplBase {
     @Override
     public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
         Replies.reply(() -> {
+            CompletableFuture<TxnResponse> refused = node.quotaRefusal(Quota.cost(request));
+            if (refused != null) {
+                return refused;
+            }
             RequestValidator.checkTxn(request);
             if (KvStore.isReadOnly(request)) {
                 // Like etcd, a transaction that only reads is served as a read, without a log entry.
@@ -86,9 +102,18 @@ public final class KvApi extends KVGrpc.KVImplBase {
 
     @Override
     public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
-        Replies.reply(() -> node.write(Command.newBuilder().setCompaction(request).build()), result -> {
+        Replies.reply(() -> {
+            CompletableFuture<CommandResult> compacted = node.write(Command.newBuilder().setCompaction(request).build());
+            if (!request.getPhysical()) {
+                return compacted;
+            }
+            // etcd's physical compaction: answer once this member's backend no longer holds the compacted history.
+            return compacted.thenCompose(result -> node.awaitPhysicalCompaction(request.getRevision())
+                    .handle((done, failure) -> result));
+        }, result -> {
             CompactionResponse r = result.getCompaction();
-            return r.toBuilder().setHeader(node.header(r.getHeader().getRevision())).build();
+            long revision = request.getPhysical() ? node.revision() : r.getHeader().getRevision();
+            return r.toBuilder().setHeader(node.header(Math.max(revision, r.getHeader().getRevision()))).build();
         }, observer);
     }
 

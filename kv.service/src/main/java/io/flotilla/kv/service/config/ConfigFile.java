@@ -23,6 +23,20 @@ public final class ConfigFile {
     public PluginSection logStore = new PluginSection();
     /** The Raft transport; default {@code grpc}. */
     public PluginSection transport = new PluginSection();
+    /** Where the MVCC state is kept (etcd's backend); default {@code rocksdb}, in {@code <dataDir>/kv}. */
+    public PluginSection backend = new PluginSection();
+    /**
+     * etcd's {@code quota-backend-bytes}: past this size on disk, writes fail with a NOSPACE alarm; default 2 GiB (a
+     * size suffix k, m or g may be used); a negative value turns the quota off.
+     */
+    public String quotaBackendBytes;
+    /** etcd's {@code auto-compaction-mode}: {@code periodic} (default) or {@code revision}. */
+    public String autoCompactionMode;
+    /**
+     * etcd's {@code auto-compaction-retention}: how much history to keep, e.g. {@code 1h} or {@code 30m} (a bare
+     * number is hours) for {@code periodic}, a number of revisions for {@code revision}; default {@code 0}, off.
+     */
+    public String autoCompactionRetention;
     /** Engine tuning: {@code RaftOptions} fields by name, e.g. {@code electionTimeoutMinMillis: 300}. */
     public Map<String, String> engine = new LinkedHashMap<>();
     /** Largest write request in bytes; default 1.5 MiB, as etcd. */

@@ -1,6 +1,9 @@
 package io.flotilla.kv.service.config;
 
+import io.flotilla.kv.backend.Backends;
 import io.flotilla.kv.service.mvcc.RequestLimits;
+import io.flotilla.kv.service.node.AutoCompaction;
+import io.flotilla.kv.service.node.BackendSettings;
 import io.flotilla.kv.service.node.HostPort;
 import io.flotilla.kv.service.node.MemberInfo;
 import io.flotilla.kv.service.node.ServerSettings;
@@ -61,6 +64,8 @@ public final class ConfigResolver {
         RaftOptions options = raftOptions(file, problems);
         noMissingValues("logStore.options", file.logStore.options, problems);
         noMissingValues("transport.options", file.transport.options, problems);
+        noMissingValues("backend.options", file.backend.options, problems);
+        BackendSettings backend = backend(file, problems);
         int maxRequestBytes = file.maxRequestBytes == null ? RequestLimits.DEFAULT_MAX_REQUEST_BYTES
                 : file.maxRequestBytes;
         if (maxRequestBytes < 1) {
@@ -76,8 +81,38 @@ public final class ConfigResolver {
         }
         Path dataDir = Path.of(file.dataDir != null ? file.dataDir : "./" + self + ".flotilla");
         ServerSettings settings = new ServerSettings(self, dataDir, members, options,
-                nonNull(file.logStore.options), nonNull(file.transport.options), maxRequestBytes);
+                nonNull(file.logStore.options), nonNull(file.transport.options), maxRequestBytes, backend);
         return new ServerConfig(settings, listen, Duration.ofMillis(graceMillis));
+    }
+
+    private static BackendSettings backend(ConfigFile file, List<String> problems) {
+        String name = file.backend.name != null ? file.backend.name : BackendSettings.DEFAULT_BACKEND;
+        try {
+            Backends.provider(name);
+        } catch (IllegalArgumentException e) {
+            problems.add("backend.name: " + e.getMessage());
+        }
+        long quota = 0;
+        if (file.quotaBackendBytes != null) {
+            try {
+                quota = AutoCompaction.parseBytes(file.quotaBackendBytes);
+            } catch (IllegalArgumentException e) {
+                problems.add("quotaBackendBytes: " + e.getMessage());
+            }
+        }
+        String mode = file.autoCompactionMode != null ? file.autoCompactionMode : AutoCompaction.PERIODIC;
+        String retention = file.autoCompactionRetention != null ? file.autoCompactionRetention : "0";
+        try {
+            AutoCompaction.validateMode(mode);
+            try {
+                AutoCompaction.validate(mode, retention);
+            } catch (IllegalArgumentException e) {
+                problems.add("autoCompactionRetention: " + e.getMessage());
+            }
+        } catch (IllegalArgumentException e) {
+            problems.add("autoCompactionMode: " + e.getMessage());
+        }
+        return new BackendSettings(name, nonNull(file.backend.options), quota, mode, retention);
     }
 
     private static NodeId nodeId(String value, List<String> problems) {

@@ -77,6 +77,29 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Engine option such as electionTimeoutMinMillis=300; repeatable (config: engine).")
     private Map<String, String> engineOptions = new LinkedHashMap<>();
 
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Where the MVCC state is kept: rocksdb (durable) or memory (config: backend.name; "
+                    + "default rocksdb).")
+    private String backend;
+
+    @Option(names = "--backend-option", paramLabel = "KEY=VALUE", description = "Backend option; repeatable.")
+    private Map<String, String> backendOptions = new LinkedHashMap<>();
+
+    @Option(names = "--quota-backend-bytes", paramLabel = "N",
+            description = "Backend size past which writes fail with a NOSPACE alarm, as etcd; k, m, g suffixes; "
+                    + "0 means the default 2 GiB, a negative value turns the quota off (config: quotaBackendBytes).")
+    private String quotaBackendBytes;
+
+    @Option(names = "--auto-compaction-mode", paramLabel = "MODE",
+            description = "periodic or revision (config: autoCompactionMode; default periodic).")
+    private String autoCompactionMode;
+
+    @Option(names = "--auto-compaction-retention", paramLabel = "RETENTION",
+            description = "History to keep: for periodic a duration (1h, 30m; a bare number is hours), for revision "
+                    + "a number of revisions; 0 turns auto-compaction off (config: autoCompactionRetention; "
+                    + "default 0).")
+    private String autoCompactionRetention;
+
     @Option(names = "--max-request-bytes", paramLabel = "N",
             description = "Largest write request (config: maxRequestBytes; default 1572864).")
     private Integer maxRequestBytes;
@@ -145,6 +168,19 @@ public final class ServerCommand implements Callable<Integer> {
         }
         file.transport.options.putAll(transportOptions);
         file.engine.putAll(engineOptions);
+        if (backend != null) {
+            file.backend.name = backend;
+        }
+        file.backend.options.putAll(backendOptions);
+        if (quotaBackendBytes != null) {
+            file.quotaBackendBytes = quotaBackendBytes;
+        }
+        if (autoCompactionMode != null) {
+            file.autoCompactionMode = autoCompactionMode;
+        }
+        if (autoCompactionRetention != null) {
+            file.autoCompactionRetention = autoCompactionRetention;
+        }
         if (maxRequestBytes != null) {
             file.maxRequestBytes = maxRequestBytes;
         }

@@ -26,7 +26,14 @@ public enum KvError {
     /** A read or compaction at a revision the store has not reached. */
     FUTURE_REVISION(StatusCode.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision"),
     /** A request naming a lease: this server grants none, so every lease is unknown. */
-    LEASE_NOT_FOUND(StatusCode.NOT_FOUND, "etcdserver: requested lease not found");
+    LEASE_NOT_FOUND(StatusCode.NOT_FOUND, "etcdserver: requested lease not found"),
+    /**
+     * A write that would grow the store while a NOSPACE alarm is active, or that would take the backend past its
+     * quota (etcd's {@code ErrGRPCNoSpace}).
+     */
+    NO_SPACE(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: mvcc: database space exceeded"),
+    /** A write while a CORRUPT alarm is active (etcd's {@code ErrGRPCCorrupt}). */
+    CORRUPT(StatusCode.DATA_LOSS, "etcdserver: corrupt cluster");
 
     private final StatusCode code;
     private final String message;

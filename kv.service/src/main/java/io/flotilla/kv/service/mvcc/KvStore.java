@@ -33,11 +33,6 @@ public final class KvStore {
 
     private final MvccStore store;
 
-    /** Creates an empty store (revision 1). */
-    public KvStore() {
-        this(new MvccStore());
-    }
-
     /**
      * Serves requests over an existing store.
      *
@@ -61,7 +56,7 @@ public final class KvStore {
      */
     public RangeResponse range(RangeRequest r) {
         RequestValidator.checkRange(r);
-        return RangeReader.range(store, r, store.revision());
+        return RangeReader.range(store, store, r, store.revision());
     }
 
     /**
@@ -199,7 +194,7 @@ public final class KvStore {
         for (RequestOp op : succeeded ? r.getSuccessList() : r.getFailureList()) {
             response.addResponses(switch (op.getRequestCase()) {
                 case REQUEST_RANGE -> ResponseOp.newBuilder().setResponseRange(
-                        RangeReader.range(store, op.getRequestRange(), batch.readRevision()));
+                        RangeReader.range(store, batch, op.getRequestRange(), batch.readRevision()));
                 case REQUEST_PUT -> ResponseOp.newBuilder().setResponsePut(put(batch, op.getRequestPut()));
                 case REQUEST_DELETE_RANGE -> ResponseOp.newBuilder().setResponseDeleteRange(
                         deleteRange(batch, op.getRequestDeleteRange()));

@@ -1,34 +1,100 @@
 package io.flotilla.kv.service.mvcc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import io.flotilla.kv.backend.Backend;
+import io.flotilla.kv.backend.BackendReader;
+import io.flotilla.kv.backend.Cursor;
+import io.flotilla.kv.backend.Table;
 import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * The multi-version key space, with etcd's revision rules: one store-wide revision that starts at 1 for an empty store;
- * every write batch (a put, a delete that deletes something, a transaction that changes something) raises it by
- * exactly one, and all changes of a batch carry that revision. Each key keeps its history until compaction, so reads
- * can ask for any revision from the compaction point to the current one.
+ * The multi-version key space on a {@link Backend}, with etcd's revision rules: one store-wide revision that starts
+ * at 1 for an empty store; every write batch (a put, a delete that deletes something, a transaction that changes
+ * something) raises it by exactly one, and all changes of a batch carry that revision. Each key keeps its history
+ * until compaction, so reads can ask for any revision from the compaction point to the current one. Nothing per key
+ * is held on the heap: see {@link MvccLayout} for where things are.
  *
- * <p>Not thread-safe: the Raft engine calls the state machine from one thread.
+ * <p>Every change is written together with the Raft index of the command that made it ({@link #beginApply}), in one
+ * atomic backend batch, so a restarted member knows exactly which commands its state holds.
+ *
+ * <p>Not thread-safe: the Raft engine's apply thread drives it. The background {@link Compactor} works on history no
+ * read can reach any more, and {@link #revision()} may be read from any thread.
  */
-public final class MvccStore {
+public final class MvccStore implements RangeSource, AutoCloseable {
 
     /** The revision of an empty store; the first write makes revision 2. */
     public static final long INITIAL_REVISION = 1;
 
-    private final NavigableMap<ByteString, KeyHistory> keys = new TreeMap<>(KeyRange.KEY_ORDER);
-    private long revision = INITIAL_REVISION;
+    private final Backend backend;
+    private final Table latest;
+    private final Table history;
+    private final Table revisions;
+    private final Table meta;
+    private Compactor compactor;
+    private volatile long revision;
     private long compactRevision;
-    private long sizeBytes;
+    /** The Raft index of the command being applied, written with its changes; 0 when none is (tests). */
+    private long applyingIndex;
+    private boolean applyRecorded = true;
+    private long appliedIndex;
 
-    /** Returns the current revision. */
+    /**
+     * Opens the store kept in a backend (empty or written before by this class) and resumes a compaction a restart
+     * interrupted.
+     *
+     * @param backend the backend, opened with the tables of {@link #tables()}; closed by {@link #close()}
+     */
+    public MvccStore(Backend backend) {
+        this.backend = backend;
+        this.latest = backend.table(MvccLayout.LATEST);
+        this.history = backend.table(MvccLayout.HISTORY);
+        this.revisions = backend.table(MvccLayout.REVISIONS);
+        this.meta = backend.table(MvccLayout.META);
+        this.compactor = new Compactor(backend, history, revisions, meta);
+        load();
+    }
+
+    /** {@return the tables a backend must be opened with for this store} */
+    public static List<String> tables() {
+        return MvccLayout.TABLES;
+    }
+
+    private void load() {
+        long stored = MvccLayout.readLong(backend.get(meta, MvccLayout.REVISION));
+        revision = stored == 0 ? INITIAL_REVISION : stored;
+        compactRevision = MvccLayout.readLong(backend.get(meta, MvccLayout.SCHEDULED_COMPACT));
+        appliedIndex = backend.get(meta, MvccLayout.RESTORING) != null ? 0
+                : MvccLayout.readLong(backend.get(meta, MvccLayout.APPLIED_INDEX));
+        compactor.schedule(compactRevision);
+    }
+
+    /**
+     * Replaces the whole content of the backend: stops the compactor, runs {@code replace}, then re-reads what is
+     * kept in memory and restarts the compactor on the new content.
+     *
+     * @param replace writes the new content to the backend
+     */
+    void replaceContent(Runnable replace) {
+        compactor.close();
+        replace.run();
+        compactor = new Compactor(backend, history, revisions, meta);
+        load();
+    }
+
+    /** Returns the backend underneath. */
+    Backend backend() {
+        return backend;
+    }
+
+    /** Returns the current revision; safe from any thread. */
     public long revision() {
         return revision;
     }
@@ -38,9 +104,51 @@ public final class MvccStore {
         return compactRevision;
     }
 
-    /** Returns the bytes of keys and values held over all kept revisions. */
+    /** Returns the Raft index of the last command whose changes the backend holds (0 if unknown or none). */
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** Returns the bytes the backend takes on disk. */
     public long sizeBytes() {
-        return sizeBytes;
+        return backend.sizeBytes();
+    }
+
+    /** Returns the bytes the backend's live data needs. */
+    public long sizeInUseBytes() {
+        return backend.sizeInUseBytes();
+    }
+
+    /** Returns the background compactor (to wait for a physical compaction). */
+    Compactor compactor() {
+        return compactor;
+    }
+
+    /**
+     * Starts applying the command at a Raft index: the next write batch records it, or {@link #finishApply()} does if
+     * the command changes nothing.
+     *
+     * @param index the command's log index
+     */
+    public void beginApply(long index) {
+        applyingIndex = index;
+        applyRecorded = false;
+    }
+
+    /** Records the index given to {@link #beginApply} if no write batch has (a read, a refused or empty write). */
+    public void finishApply() {
+        if (!applyRecorded) {
+            try (io.flotilla.kv.backend.WriteBatch batch = backend.batch()) {
+                batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(applyingIndex));
+                batch.commit(false);
+            }
+            recorded();
+        }
+    }
+
+    private void recorded() {
+        applyRecorded = true;
+        appliedIndex = Math.max(appliedIndex, applyingIndex);
     }
 
     /**
@@ -64,6 +172,15 @@ public final class MvccStore {
     }
 
     /**
+     * What a range read found.
+     *
+     * @param kvs   the first records in key order (at most the number asked for)
+     * @param count how many keys the range holds at the revision, whatever the limit
+     */
+    public record Scan(List<KeyValue> kvs, long count) {
+    }
+
+    /**
      * Returns the records visible at a revision in a range, in key order.
      *
      * @param range the keys
@@ -71,25 +188,170 @@ public final class MvccStore {
      * @return the records
      */
     public List<KeyValue> range(KeyRange range, long at) {
-        if (range.singleKey()) {
-            KeyHistory history = keys.get(range.from());
-            KeyValue kv = history == null ? null : history.at(at);
-            return kv == null ? List.of() : List.of(kv);
-        }
+        return scan(range, at, Integer.MAX_VALUE).kvs();
+    }
+
+    @Override
+    public Scan scan(KeyRange range, long at, int maxRecords) {
+        return scan(backend, range, at, maxRecords, null);
+    }
+
+    private Scan scan(BackendReader reader, KeyRange range, long at, int maxRecords,
+                      NavigableMap<ByteString, KeyValue> pending) {
         if (range.isEmpty()) {
-            return List.of();
+            return new Scan(List.of(), 0);
         }
-        Map<ByteString, KeyHistory> slice = range.to() == null
-                ? keys.tailMap(range.from(), true)
-                : keys.subMap(range.from(), true, range.to(), false);
+        if (at >= revision) {
+            return scanLatest(reader, range, maxRecords, pending);
+        }
+        if (range.singleKey()) {
+            KeyValue kv = readAt(reader, range.from().toByteArray(), at);
+            return kv == null ? new Scan(List.of(), 0) : new Scan(List.of(kv), 1);
+        }
+        return scanHistory(reader, range, at, maxRecords);
+    }
+
+    private Scan scanLatest(BackendReader reader, KeyRange range, int maxRecords,
+                            NavigableMap<ByteString, KeyValue> pending) {
+        if (range.singleKey()) {
+            KeyValue kv = pending != null && pending.containsKey(range.from())
+                    ? pending.get(range.from()) : readLatest(reader, range.from().toByteArray());
+            return kv == null ? new Scan(List.of(), 0) : new Scan(List.of(kv), 1);
+        }
         List<KeyValue> out = new ArrayList<>();
-        for (KeyHistory history : slice.values()) {
-            KeyValue kv = history.at(at);
-            if (kv != null) {
-                out.add(kv);
+        long count = 0;
+        NavigableMap<ByteString, KeyValue> overlay = pending == null || pending.isEmpty() ? null
+                : range.to() == null ? pending.tailMap(range.from(), true)
+                : pending.subMap(range.from(), true, range.to(), false);
+        var overlayIt = overlay == null ? null : overlay.entrySet().iterator();
+        Map.Entry<ByteString, KeyValue> next = overlayIt != null && overlayIt.hasNext() ? overlayIt.next() : null;
+        try (Cursor c = reader.cursor(latest, range.from().toByteArray(),
+                range.to() == null ? null : range.to().toByteArray())) {
+            // A merge of the stored keys with the batch's own changes (which shadow them), both in key order.
+            while (c.valid() || next != null) {
+                int order = !c.valid() ? 1 : next == null ? -1
+                        : KeyRange.KEY_ORDER.compare(UnsafeByteOperations.unsafeWrap(c.key()), next.getKey());
+                if (order < 0) {
+                    if (count < maxRecords) {
+                        out.add(decode(c.value()));
+                    }
+                    count++;
+                    c.next();
+                    continue;
+                }
+                KeyValue kv = next.getValue(); // null: the batch deleted the key
+                if (kv != null) {
+                    if (count < maxRecords) {
+                        out.add(kv);
+                    }
+                    count++;
+                }
+                if (order == 0) {
+                    c.next();
+                }
+                next = overlayIt.hasNext() ? overlayIt.next() : null;
             }
         }
-        return out;
+        return new Scan(out, count);
+    }
+
+    /** Walks the history table: per key, the newest change at or before {@code at}, skipping keys deleted then. */
+    private Scan scanHistory(BackendReader reader, KeyRange range, long at, int maxRecords) {
+        List<KeyValue> out = new ArrayList<>();
+        long count = 0;
+        byte[] from = MvccLayout.historyPrefix(range.from().toByteArray());
+        byte[] to = range.to() == null ? null : MvccLayout.historyPrefix(range.to().toByteArray());
+        try (Cursor c = reader.cursor(history, from, to)) {
+            while (c.valid()) {
+                byte[] key = c.key();
+                if (MvccLayout.historyRevision(key) > at) {
+                    c.seek(MvccLayout.withRevision(key, MvccLayout.prefixLength(key), at));
+                    if (!c.valid() || !MvccLayout.sameKey(key, c.key())) {
+                        continue; // the key did not exist at that revision
+                    }
+                    key = c.key();
+                }
+                byte[] value = c.value();
+                if (value.length > 0) {
+                    if (count < maxRecords) {
+                        out.add(decode(value));
+                    }
+                    count++;
+                }
+                // Past the key's older changes: the largest possible revision suffix ends its group.
+                c.seek(MvccLayout.groupEnd(key, MvccLayout.prefixLength(key)));
+            }
+        }
+        return new Scan(out, count);
+    }
+
+    private KeyValue readLatest(BackendReader reader, byte[] key) {
+        byte[] value = reader.get(latest, key);
+        return value == null ? null : decode(value);
+    }
+
+    /** Returns a key's record visible at a revision, or null. */
+    private KeyValue readAt(BackendReader reader, byte[] key, long at) {
+        byte[] prefix = MvccLayout.historyPrefix(key);
+        try (Cursor c = reader.cursor(history, MvccLayout.withRevision(prefix, prefix.length, at),
+                MvccLayout.groupEnd(prefix, prefix.length))) {
+            if (!c.valid()) {
+                return null;
+            }
+            byte[] value = c.value();
+            return value.length == 0 ? null : decode(value);
+        }
+    }
+
+    /**
+     * Hashes the logical history a read can reach, up to a revision (etcd's HashKV): for every key, its changes after
+     * the compaction revision up to {@code at}, and the record visible at the compaction revision. Records the
+     * background compaction has not removed yet are left out, so members that applied the same commands agree
+     * whatever their compactor's progress.
+     *
+     * @param at the revision to hash up to; 0 or less for the current one
+     * @return a CRC32C of the keys and records, with the compaction revision mixed in
+     * @throws KvException {@link KvError#FUTURE_REVISION} above the current revision, {@link KvError#COMPACTED}
+     *                     below the compaction revision
+     */
+    public long hash(long at) {
+        long upTo = readableRevision(at, revision);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(MvccLayout.longBytes(compactRevision));
+        try (io.flotilla.kv.backend.BackendView view = backend.view();
+             Cursor c = view.cursor(history, new byte[0], null)) {
+            byte[] group = null;
+            boolean groupDone = false;
+            for (; c.valid(); c.next()) {
+                byte[] key = c.key();
+                if (group == null || !MvccLayout.sameKey(group, key)) {
+                    group = key;
+                    groupDone = false;
+                }
+                long rev = MvccLayout.historyRevision(key);
+                if (groupDone || rev > upTo) {
+                    continue;
+                }
+                byte[] value = c.value();
+                if (rev <= compactRevision) {
+                    groupDone = true; // the record visible at the compaction point; older ones are unreachable
+                    if (value.length == 0) {
+                        continue;
+                    }
+                }
+                crc.update(key);
+                crc.update(value);
+            }
+        }
+        return crc.getValue();
+    }
+
+    static KeyValue decode(byte[] value) {
+        try {
+            return KeyValue.parseFrom(value);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("undecodable record in the backend: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -104,7 +366,9 @@ public final class MvccStore {
 
     /**
      * Discards history older than {@code at}: afterwards reads at revisions below {@code at} fail with
-     * {@link KvError#COMPACTED}, reads at {@code at} and later are unchanged. Does not change the revision.
+     * {@link KvError#COMPACTED}, reads at {@code at} and later are unchanged. Does not change the revision. The
+     * revision is recorded at once (with the applied index); the old records are removed by the background
+     * {@link Compactor}, in small batches, as etcd does.
      *
      * @param at the compaction revision
      * @throws KvException {@link KvError#COMPACTED} if {@code at} is not above the last compaction,
@@ -117,44 +381,41 @@ public final class MvccStore {
         if (at > revision) {
             throw KvError.FUTURE_REVISION.exception();
         }
-        Iterator<KeyHistory> it = keys.values().iterator();
-        while (it.hasNext()) {
-            KeyHistory history = it.next();
-            sizeBytes -= history.compact(at);
-            if (history.isEmpty()) {
-                it.remove();
-            }
+        try (io.flotilla.kv.backend.WriteBatch batch = backend.batch()) {
+            batch.put(meta, MvccLayout.SCHEDULED_COMPACT, MvccLayout.longBytes(at));
+            recordApplied(batch);
+            batch.commit(false);
         }
+        recorded();
         compactRevision = at;
+        compactor.schedule(at);
     }
 
-    /** Returns every key's kept history, in key order, for snapshots (read-only view). */
-    Map<ByteString, KeyHistory> histories() {
-        return Collections.unmodifiableMap(keys);
-    }
-
-    /** Replaces the whole state; for snapshot restore. */
-    void reset(long newRevision, long newCompactRevision, Map<ByteString, KeyHistory> newKeys) {
-        keys.clear();
-        keys.putAll(newKeys);
-        revision = newRevision;
-        compactRevision = newCompactRevision;
-        sizeBytes = 0;
-        for (KeyHistory history : keys.values()) {
-            for (KeyHistory.Change change : history.changes()) {
-                sizeBytes += KeyHistory.sizeOf(change);
-            }
+    private void recordApplied(io.flotilla.kv.backend.WriteBatch batch) {
+        if (applyingIndex > 0) {
+            batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(applyingIndex));
         }
+    }
+
+    /** Stops the compactor and closes the backend. */
+    @Override
+    public void close() {
+        compactor.close();
+        backend.close();
     }
 
     /**
      * The changes of one batch (a put, a delete or a transaction), all at revision {@link #writeRevision()}. Reads
-     * through the batch see its own earlier changes, as etcd's transactions do.
+     * through the batch see its own earlier changes, as etcd's transactions do. The changes reach the backend in one
+     * atomic batch at {@link #end()}.
      */
-    public final class WriteBatch {
+    public final class WriteBatch implements RangeSource {
 
         private final long writeRevision = revision + 1;
-        private boolean changed;
+        /** The batch's changes by key (null value for a delete), in key order for reads through the batch. */
+        private final NavigableMap<ByteString, KeyValue> pending = new TreeMap<>(KeyRange.KEY_ORDER);
+        /** The same keys in the order they were changed, which gives their sub-revisions. */
+        private final Map<ByteString, Boolean> order = new LinkedHashMap<>();
 
         private WriteBatch() {
         }
@@ -166,7 +427,13 @@ public final class MvccStore {
 
         /** Returns the revision reads inside the batch see: the batch's own if it changed anything yet. */
         public long readRevision() {
-            return changed ? writeRevision : revision;
+            return pending.isEmpty() ? revision : writeRevision;
+        }
+
+        /** Reads a range as the batch sees it: its own changes are seen at {@link #readRevision()}. */
+        @Override
+        public Scan scan(KeyRange range, long at, int maxRecords) {
+            return MvccStore.this.scan(backend, range, at, maxRecords, at == writeRevision ? pending : null);
         }
 
         /**
@@ -176,8 +443,10 @@ public final class MvccStore {
          * @return the record, or null if the key does not exist
          */
         public KeyValue get(ByteString key) {
-            KeyHistory history = keys.get(key);
-            return history == null ? null : history.latest();
+            if (pending.containsKey(key)) {
+                return pending.get(key);
+            }
+            return readLatest(backend, key.toByteArray());
         }
 
         /**
@@ -189,8 +458,7 @@ public final class MvccStore {
          * @return the record written
          */
         public KeyValue put(ByteString key, ByteString value, long lease) {
-            KeyHistory history = keys.computeIfAbsent(key, k -> new KeyHistory());
-            KeyValue previous = history.latest();
+            KeyValue previous = get(key);
             KeyValue kv = KeyValue.newBuilder()
                     .setKey(key)
                     .setValue(value)
@@ -199,9 +467,7 @@ public final class MvccStore {
                     .setModRevision(writeRevision)
                     .setVersion(previous == null ? 1 : previous.getVersion() + 1)
                     .build();
-            history.put(writeRevision, kv);
-            sizeBytes += (long) key.size() + value.size();
-            changed = true;
+            change(key, kv);
             return kv;
         }
 
@@ -212,25 +478,52 @@ public final class MvccStore {
          * @return the records deleted, in key order
          */
         public List<KeyValue> deleteRange(KeyRange range) {
-            List<KeyValue> deleted = range(range, readRevision());
+            List<KeyValue> deleted = scan(range, readRevision(), Integer.MAX_VALUE).kvs();
             for (KeyValue kv : deleted) {
-                keys.get(kv.getKey()).delete(writeRevision);
-            }
-            if (!deleted.isEmpty()) {
-                changed = true;
+                change(kv.getKey(), null);
             }
             return deleted;
         }
 
+        private void change(ByteString key, KeyValue kv) {
+            if (order.containsKey(key)) {
+                throw new IllegalStateException("key changed twice at revision " + writeRevision);
+            }
+            order.put(key, Boolean.TRUE);
+            pending.put(key, kv);
+        }
+
         /**
-         * Ends the batch: the store revision becomes {@link #writeRevision()} if anything changed.
+         * Ends the batch: writes its changes and the applied index atomically; the store revision becomes
+         * {@link #writeRevision()} if anything changed.
          *
          * @return the store revision after the batch
          */
         public long end() {
-            if (changed) {
-                revision = writeRevision;
+            if (pending.isEmpty()) {
+                return revision;
             }
+            try (io.flotilla.kv.backend.WriteBatch batch = backend.batch()) {
+                long sub = 0;
+                for (ByteString key : order.keySet()) {
+                    KeyValue kv = pending.get(key);
+                    byte[] k = key.toByteArray();
+                    byte[] record = kv == null ? new byte[0] : kv.toByteArray();
+                    if (kv == null) {
+                        batch.delete(latest, k);
+                    } else {
+                        batch.put(latest, k, record);
+                    }
+                    batch.put(history, MvccLayout.historyKey(k, writeRevision), record);
+                    batch.put(revisions, MvccLayout.revisionKey(writeRevision, sub++),
+                            MvccLayout.revisionValue(kv == null ? MvccLayout.KIND_DELETE : MvccLayout.KIND_PUT, k));
+                }
+                batch.put(meta, MvccLayout.REVISION, MvccLayout.longBytes(writeRevision));
+                recordApplied(batch);
+                batch.commit(false);
+            }
+            recorded();
+            revision = writeRevision;
             return revision;
         }
     }

@@ -21,30 +21,48 @@ final class RangeReader {
     /**
      * Answers a request.
      *
-     * @param store   the store
+     * @param store   the store (for the readable revisions)
+     * @param source  where to read: the store, or a write batch that sees its own changes
      * @param request the request, already validated ({@link RequestValidator})
      * @param current the newest revision the reader may see, reported in the header
      * @return the response; its header carries only the revision
      * @throws KvException for a compacted or future revision
      */
-    static RangeResponse range(MvccStore store, RangeRequest request, long current) {
+    static RangeResponse range(MvccStore store, RangeSource source, RangeRequest request, long current) {
         long at = store.readableRevision(request.getRevision(), current);
-        List<KeyValue> all = store.range(KeyRange.of(request.getKey(), request.getRangeEnd()), at);
+        KeyRange keys = KeyRange.of(request.getKey(), request.getRangeEnd());
         RangeResponse.Builder response = RangeResponse.newBuilder()
-                .setHeader(ResponseHeader.newBuilder().setRevision(current))
-                .setCount(all.size());
-        if (request.getCountOnly()) {
-            return response.build();
-        }
-        List<KeyValue> kvs = filtered(all, request);
+                .setHeader(ResponseHeader.newBuilder().setRevision(current));
         Comparator<KeyValue> order = order(request);
-        if (order != null) {
-            kvs = new ArrayList<>(kvs);
-            kvs.sort(order); // stable: equal targets stay in key order, so every member answers alike
-        }
-        if (request.getLimit() > 0 && kvs.size() > request.getLimit()) {
-            kvs = kvs.subList(0, (int) request.getLimit());
-            response.setMore(true);
+        boolean filtering = request.getMinModRevision() != 0 || request.getMaxModRevision() != 0
+                || request.getMinCreateRevision() != 0 || request.getMaxCreateRevision() != 0;
+        int limit = request.getLimit() > 0 ? (int) Math.min(request.getLimit(), Integer.MAX_VALUE) : Integer.MAX_VALUE;
+        List<KeyValue> kvs;
+        if (order == null && !filtering) {
+            // Key order is the store's order: read only the records the answer holds and count the rest, so a large
+            // range with a limit (or count_only) costs no memory for the records left out.
+            MvccStore.Scan scan = source.scan(keys, at, request.getCountOnly() ? 0 : limit);
+            response.setCount(scan.count());
+            if (request.getCountOnly()) {
+                return response.build();
+            }
+            kvs = scan.kvs();
+            response.setMore(scan.count() > kvs.size());
+        } else {
+            MvccStore.Scan scan = source.scan(keys, at, Integer.MAX_VALUE);
+            response.setCount(scan.count());
+            if (request.getCountOnly()) {
+                return response.build();
+            }
+            kvs = filtered(scan.kvs(), request);
+            if (order != null) {
+                kvs = new ArrayList<>(kvs);
+                kvs.sort(order); // stable: equal targets stay in key order, so every member answers alike
+            }
+            if (kvs.size() > limit) {
+                kvs = kvs.subList(0, limit);
+                response.setMore(true);
+            }
         }
         for (KeyValue kv : kvs) {
             response.addKvs(request.getKeysOnly() ? kv.toBuilder().clearValue().build() : kv);

@@ -9,10 +9,14 @@ public enum StatusCode {
     INVALID_ARGUMENT(3),
     /** Something the request names does not exist. */
     NOT_FOUND(5),
+    /** A limit is reached: the backend's quota (a NOSPACE alarm). */
+    RESOURCE_EXHAUSTED(8),
     /** The request refers to a revision outside the history held. */
     OUT_OF_RANGE(11),
     /** A bug: the server could not carry out a request it accepted. */
-    INTERNAL(13);
+    INTERNAL(13),
+    /** The data can no longer be trusted: a CORRUPT alarm is active. */
+    DATA_LOSS(15);
 
     private final int value;
 

@@ -5,9 +5,18 @@ import io.flotilla.kv.service.internal.proto.command.Command;
 import io.flotilla.kv.service.internal.proto.command.CommandResult;
 import io.flotilla.kv.service.internal.proto.command.Query;
 import io.flotilla.kv.service.internal.proto.command.QueryResult;
+import io.flotilla.kv.service.internal.proto.command.StoreStats;
+import io.flotilla.kv.service.internal.proto.etcd.AlarmMember;
+import io.flotilla.kv.service.internal.proto.etcd.AlarmRequest;
+import io.flotilla.kv.service.internal.proto.etcd.AlarmType;
+import io.flotilla.kv.service.internal.proto.etcd.CompactionRequest;
 import io.flotilla.kv.service.internal.proto.etcd.ResponseHeader;
 import io.flotilla.kv.service.mvcc.KvError;
+import io.flotilla.kv.backend.Backend;
+import io.flotilla.kv.backend.BackendContext;
+import io.flotilla.kv.backend.Backends;
 import io.flotilla.kv.service.mvcc.KvStateMachine;
+import io.flotilla.kv.service.mvcc.MvccStore;
 import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.NotLeaderException;
 import io.flotilla.raft.api.RaftNode;
@@ -16,19 +25,25 @@ import io.flotilla.raft.api.RaftRole;
 import io.flotilla.raft.api.RaftStatus;
 import io.flotilla.raft.api.ReadConsistency;
 import io.flotilla.raft.api.spi.Plugins;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One member of the KV service: its Raft node, its state machine, and the routing of requests. Writes are proposed
@@ -36,12 +51,29 @@ import java.util.stream.Collectors;
  * Linearizable reads go through the engine's read barrier, and to the leader if this member cannot confirm them;
  * serializable reads are answered from the local state.
  *
+ * <p>It also does etcd's member-side housekeeping: the backend quota (writes that would take the backend past
+ * {@link BackendSettings#effectiveQuotaBytes()} raise a NOSPACE alarm through Raft and fail, as does a backend that
+ * reports a full disk), auto-compaction on the leader ({@link AutoCompaction}), and local maintenance
+ * (defragmentation, waiting for a physical compaction).
+ *
  * <p>Futures fail with {@link io.grpc.StatusRuntimeException}s that carry etcd's codes and messages.
  */
 public final class KvNode implements AutoCloseable {
 
     /** Engine name: Flotilla's own. */
     public static final String ENGINE = "flotilla";
+    /** The MVCC backend's directory inside the member's data directory. */
+    public static final String BACKEND_DIRECTORY = "kv";
+    /** etcd's {@code MaxQuotaBytes}: larger quotas work but are warned about (and not recommended). */
+    public static final long MAX_RECOMMENDED_QUOTA_BYTES = 8L << 30;
+    /** How often the member looks at its backend's health (a full disk raises a NOSPACE alarm). */
+    static final long BACKEND_CHECK_MILLIS = 1_000;
+    /** Least time between two NOSPACE alarms proposed for a full disk that stays full (the first may be lost). */
+    static final long FAULT_ALARM_RETRY_MILLIS = 30_000;
+    /** How long a backend size read for the quota check is used again while the quota is far. */
+    static final long SIZE_CACHE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
 
     private final RaftNode raft;
     private final KvStateMachine stateMachine;
@@ -52,6 +84,20 @@ public final class KvNode implements AutoCloseable {
     private final int maxRequestBytes;
     private final Forwarder forwarder;
     private final ScheduledExecutorService timer;
+    /** Runs member-local maintenance that blocks (defragmentation), one task at a time, off the network threads. */
+    private final ExecutorService maintenance;
+    private final long quotaBytes;
+    /** etcd's auto-compaction policy, or null when it is off; used on the timer thread only. */
+    private final AutoCompaction autoCompaction;
+    private final BackendSettings backendSettings;
+    /** The NOSPACE alarm proposal under way, shared by the requests that found the quota exceeded meanwhile. */
+    private final AtomicReference<CompletableFuture<Void>> noSpaceProposal = new AtomicReference<>();
+    /** When a full disk last made this member propose a NOSPACE alarm ({@link System#nanoTime()}). */
+    private volatile long faultAlarmNanos;
+    private volatile boolean faultAlarmed;
+    /** The backend's size on disk as last read for the quota check, and when ({@link System#nanoTime()}). */
+    private volatile long cachedSize;
+    private volatile long cachedSizeNanos = System.nanoTime() - SIZE_CACHE_NANOS - 1;
     /** Requests waiting for a leader to be elected; completed when the engine reports one (no polling). */
     private final Set<CompletableFuture<NodeId>> waitingForLeader = ConcurrentHashMap.newKeySet();
 
@@ -64,9 +110,30 @@ public final class KvNode implements AutoCloseable {
         this.requestTimeoutMillis = settings.raftOptions().requestTimeoutMillis();
         this.maxRequestBytes = settings.maxRequestBytes();
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("flotilla-kv-timer-" + self));
+        this.maintenance = Executors.newSingleThreadExecutor(daemon("flotilla-kv-maintenance-" + self));
+        this.backendSettings = settings.backend();
+        this.quotaBytes = backendSettings.effectiveQuotaBytes();
+        this.autoCompaction = AutoCompaction.of(backendSettings.autoCompactionMode(),
+                backendSettings.autoCompactionRetention());
         // Forwarded messages carry one request or response: allow what a client may send, with room for framing.
         this.forwarder = new Forwarder(maxInboundMessageBytes(maxRequestBytes), timer);
         raft.addLeadershipListener(this::leadershipChanged);
+        if (quotaBytes == Long.MAX_VALUE) {
+            LOG.warn("member {}: the backend quota is disabled (quotaBackendBytes < 0)", self);
+        } else if (quotaBytes > MAX_RECOMMENDED_QUOTA_BYTES) {
+            LOG.warn("member {}: the backend quota ({} bytes) exceeds the maximum recommended ({} bytes, as etcd)",
+                    self, quotaBytes, MAX_RECOMMENDED_QUOTA_BYTES);
+        }
+        timer.scheduleWithFixedDelay(this::checkBackend, BACKEND_CHECK_MILLIS, BACKEND_CHECK_MILLIS,
+                TimeUnit.MILLISECONDS);
+        if (autoCompaction != null) {
+            LOG.info("member {}: auto-compaction mode {}, retention {} (revision sampled every {} ms; the leader "
+                    + "compacts)",
+                    self, backendSettings.autoCompactionMode(), backendSettings.autoCompactionRetention(),
+                    autoCompaction.sampleEveryMillis());
+            timer.scheduleAtFixedRate(this::sampleAutoCompaction, 0, autoCompaction.sampleEveryMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -78,13 +145,39 @@ public final class KvNode implements AutoCloseable {
      * @throws io.flotilla.raft.api.UnknownPluginException if the log store or transport is not available
      */
     public static KvNode start(ServerSettings settings) {
-        KvStateMachine stateMachine = new KvStateMachine();
+        KvStateMachine stateMachine = new KvStateMachine(openStore(settings));
         Map<NodeId, String> peers = settings.members().stream()
                 .collect(Collectors.toMap(MemberInfo::id, m -> m.peerAddress().toString()));
         RaftNodeConfig config = new RaftNodeConfig(settings.self(), peers, settings.dataDirectory(),
                 settings.raftOptions(), settings.logStoreOptions(), settings.transportOptions());
-        RaftNode raft = Plugins.engine(ENGINE).start(config, stateMachine);
+        RaftNode raft;
+        try {
+            raft = Plugins.engine(ENGINE).start(config, stateMachine);
+        } catch (RuntimeException e) {
+            stateMachine.close();
+            throw e;
+        }
         return new KvNode(raft, stateMachine, settings);
+    }
+
+    /**
+     * Opens the member's MVCC store in {@code <data dir>/kv} on the configured backend.
+     *
+     * @param settings the member's settings
+     * @return the open store
+     * @throws IllegalArgumentException for an unknown backend (listing the known ones) or a bad backend option
+     * @throws io.flotilla.kv.backend.BackendException if the backend cannot be opened (corrupt files are named)
+     */
+    public static MvccStore openStore(ServerSettings settings) {
+        BackendSettings b = settings.backend();
+        Backend backend = Backends.provider(b.name()).open(new BackendContext(
+                settings.dataDirectory().resolve(BACKEND_DIRECTORY), MvccStore.tables(), b.options()));
+        try {
+            return new MvccStore(backend);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
     }
 
     /**
@@ -151,6 +244,228 @@ public final class KvNode implements AutoCloseable {
     }
 
     /**
+     * etcd's quota check for a write that costs quota (a put, a transaction that puts, an append), made before the
+     * write is proposed: if the backend's size on disk plus the write's cost reaches the quota, or the backend reports
+     * a full disk, the write must not be proposed. A NOSPACE alarm for this member is proposed instead (once it is
+     * applied, every member refuses writes that grow the store) and the write fails with {@link KvError#NO_SPACE}.
+     *
+     * @param cost the write's cost, as {@link io.flotilla.kv.service.mvcc.Quota} counts it; 0 never fails
+     * @param <T>  the write's result type
+     * @return null if the write may go on; else a future that fails with NO_SPACE once the alarm is proposed
+     */
+    public <T> CompletableFuture<T> quotaRefusal(long cost) {
+        if (cost <= 0 || !overQuota(cost)) {
+            return null;
+        }
+        return raiseNoSpace(cost).handle((done, failure) -> {
+            throw EtcdStatus.of(KvError.NO_SPACE).asRuntimeException();
+        });
+    }
+
+    /** Whether a write of this cost must be refused for space (etcd's {@code backendQuota.Available}, negated). */
+    private boolean overQuota(long cost) {
+        if (stateMachine.backendOutOfSpace()) {
+            return true;
+        }
+        return quotaBytes != Long.MAX_VALUE && backendSize() + cost >= quotaBytes;
+    }
+
+    /**
+     * Returns the backend's size on disk for the quota check. Asking a backend costs (RocksDB sums properties of every
+     * column family), so far from the quota the size read up to {@link #SIZE_CACHE_NANOS} ago is used (etcd's own
+     * figure is as old as its last commit, up to 100 ms); in the last quarter of the quota it is read every time.
+     */
+    private long backendSize() {
+        long now = System.nanoTime();
+        long size = cachedSize;
+        if (now - cachedSizeNanos > SIZE_CACHE_NANOS || size >= quotaBytes - quotaBytes / 4) {
+            size = stateMachine.store().sizeBytes();
+            cachedSize = size;
+            cachedSizeNanos = now;
+        }
+        return size;
+    }
+
+    /**
+     * Proposes the NOSPACE alarm for this member unless it is active already (or being proposed), and completes when
+     * that is done; never fails (a lost proposal is made again by the next write that finds the quota exceeded).
+     */
+    private CompletableFuture<Void> raiseNoSpace(long cost) {
+        if (hasAlarm(memberId, AlarmType.NOSPACE)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        while (true) {
+            CompletableFuture<Void> pending = noSpaceProposal.get();
+            if (pending != null && !pending.isDone()) {
+                return pending;
+            }
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            if (!noSpaceProposal.compareAndSet(pending, mine)) {
+                continue;
+            }
+            if (stateMachine.backendOutOfSpace()) {
+                LOG.warn("member {}: the backend's disk is full; raising the NOSPACE alarm", self);
+            } else {
+                LOG.warn("member {}: a write of {} bytes would take the backend ({} bytes on disk) to its quota ({} "
+                        + "bytes); raising the NOSPACE alarm", self, cost, stateMachine.store().sizeBytes(), quotaBytes);
+            }
+            AlarmRequest alarm = AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
+                    .setMemberID(memberId).setAlarm(AlarmType.NOSPACE).build();
+            write(Command.newBuilder().setAlarm(alarm).build()).whenComplete((result, failure) -> {
+                if (failure != null) {
+                    LOG.warn("member {}: the NOSPACE alarm could not be raised: {}", self,
+                            EtcdStatus.toException(failure).getStatus().getDescription());
+                }
+                mine.complete(null);
+            });
+            return mine;
+        }
+    }
+
+    private boolean hasAlarm(long member, AlarmType type) {
+        for (AlarmMember a : stateMachine.alarms()) {
+            if (a.getMemberID() == member && a.getAlarm() == type) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Looks at the backend (on the timer): a full disk makes the apply thread wait and retry, so this member cannot
+     * take writes; it raises the NOSPACE alarm for itself, which the other members apply, so the cluster stops
+     * taking writes that grow the store until an operator frees space (etcd raises the same alarm for a full quota).
+     */
+    private void checkBackend() {
+        try {
+            if (!stateMachine.backendOutOfSpace()) {
+                faultAlarmed = false;
+                return;
+            }
+            long now = System.nanoTime();
+            if (hasAlarm(memberId, AlarmType.NOSPACE) || (faultAlarmed
+                    && now - faultAlarmNanos < TimeUnit.MILLISECONDS.toNanos(FAULT_ALARM_RETRY_MILLIS))) {
+                return;
+            }
+            faultAlarmed = true;
+            faultAlarmNanos = now;
+            LOG.error("member {}: {}", self, stateMachine.backendFault());
+            raiseNoSpace(0);
+        } catch (RuntimeException e) {
+            LOG.warn("member {}: backend check failed: {}", self, e.toString());
+        }
+    }
+
+    /**
+     * One tick of auto-compaction (on the timer): gives the policy the time, the revision and whether this member
+     * leads; when it says so, proposes an ordinary Compact, as etcd's compactor does.
+     */
+    private void sampleAutoCompaction() {
+        try {
+            boolean leader = raft.status().role() == RaftRole.LEADER;
+            OptionalLong target = autoCompaction.sample(TimeUnit.NANOSECONDS.toMillis(System.nanoTime()),
+                    stateMachine.revision(), stateMachine.store().compactRevision(), leader);
+            if (target.isEmpty()) {
+                return;
+            }
+            long revision = target.getAsLong();
+            String what = "auto " + backendSettings.autoCompactionMode() + " compaction at revision " + revision
+                    + " (retention " + backendSettings.autoCompactionRetention() + ")";
+            LOG.info("member {}: starting {}", self, what);
+            long started = System.nanoTime();
+            Command compact = Command.newBuilder()
+                    .setCompaction(CompactionRequest.newBuilder().setRevision(revision)).build();
+            proposeLocally(compact).thenApply(KvNode::successOrThrow).whenComplete((result, failure) -> {
+                String description = failure == null ? null
+                        : EtcdStatus.toException(failure).getStatus().getDescription();
+                if (failure == null || KvError.COMPACTED.message().equals(description)) {
+                    LOG.info("member {}: completed {} in {} ms", self, what,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                    return;
+                }
+                LOG.warn("member {}: failed {}: {}; retrying at the next sample", self, what, description);
+                try {
+                    timer.execute(autoCompaction::failed);
+                } catch (RejectedExecutionException closing) {
+                    // Shutting down.
+                }
+            });
+        } catch (RuntimeException e) {
+            // Never let the periodic task die (the executor would stop running it).
+            LOG.warn("member {}: auto-compaction sample failed: {}", self, e.toString());
+        }
+    }
+
+    /** {@return the quota in bytes that applies, {@code Long.MAX_VALUE} when the quota is off} */
+    public long quotaBytes() {
+        return quotaBytes;
+    }
+
+    /** {@return the active alarms of every member, as this member has applied them} */
+    public List<AlarmMember> alarms() {
+        return stateMachine.alarms();
+    }
+
+    /**
+     * Returns this member's store figures, read without the apply thread, so they are there even while the backend
+     * refuses writes (a full disk).
+     *
+     * @return revision, compaction revision, sizes
+     */
+    public StoreStats localStats() {
+        MvccStore store = stateMachine.store();
+        return StoreStats.newBuilder()
+                .setRevision(stateMachine.revision())
+                .setCompactRevision(store.compactRevision())
+                .setSizeBytes(store.sizeBytes())
+                .setSizeInUseBytes(store.sizeInUseBytes())
+                .build();
+    }
+
+    /**
+     * Defragments this member's backend (local, as etcd's Defragment), on the maintenance thread, one at a time.
+     *
+     * @return completes when done; fails with the backend's error
+     */
+    public CompletableFuture<Void> defragment() {
+        try {
+            return CompletableFuture.runAsync(() -> {
+                MvccStore store = stateMachine.store();
+                long before = store.sizeBytes();
+                long started = System.nanoTime();
+                LOG.info("member {}: starting defragment ({} bytes on disk, {} in use)", self, before,
+                        store.sizeInUseBytes());
+                stateMachine.defragment();
+                LOG.info("member {}: finished defragment in {} ms: {} -> {} bytes on disk", self,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), before, store.sizeBytes());
+            }, maintenance);
+        } catch (RejectedExecutionException closing) {
+            return CompletableFuture.failedFuture(EtcdStatus.STOPPED.asRuntimeException());
+        }
+    }
+
+    /**
+     * Completes once the history below a compaction revision is physically removed from this member's backend
+     * (etcd's {@code physical} compaction).
+     *
+     * @param compactRevision the compaction revision
+     * @return the future
+     */
+    public CompletableFuture<Void> awaitPhysicalCompaction(long compactRevision) {
+        return stateMachine.whenCompacted(compactRevision);
+    }
+
+    /**
+     * Answers a read from this member's own state, never forwarded (for member-specific answers such as HashKV).
+     *
+     * @param query the read
+     * @return the answer; fails for refused requests (etcd's error)
+     */
+    public CompletableFuture<QueryResult> readLocal(Query query) {
+        return queryRaft(query, ReadConsistency.STALE).thenApply(KvNode::successOrThrow);
+    }
+
+    /**
      * Proposes a write on this member, which must lead; used for writes forwarded by other members.
      *
      * @param command the write
@@ -178,7 +493,12 @@ public final class KvNode implements AutoCloseable {
      */
     public CompletableFuture<QueryResult> read(Query query, boolean serializable) {
         CompletableFuture<QueryResult> answer;
-        if (serializable) {
+        Optional<NodeId> otherLeader = knownLeader(raft.status()).filter(leader -> !leader.equals(self));
+        if (stateMachine.backendFault() != null && otherLeader.isPresent()) {
+            // This member's apply thread waits for its backend (a full disk): reads here would wait with it. The
+            // leader answers them (linearizably, which a serializable read may also be).
+            answer = forwarder.query(clientAddress(otherLeader.get()), query, requestTimeoutMillis);
+        } else if (serializable) {
             answer = queryRaft(query, ReadConsistency.STALE);
         } else {
             answer = queryRaft(query, ReadConsistency.LINEARIZABLE).exceptionallyCompose(failure -> {
@@ -314,6 +634,14 @@ public final class KvNode implements AutoCloseable {
     @Override
     public void close() {
         raft.close();
+        maintenance.shutdownNow();
+        try {
+            // A defragmentation under way must end before the backend closes.
+            maintenance.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stateMachine.close();
         forwarder.close();
         timer.shutdownNow();
         for (CompletableFuture<NodeId> waiting : waitingForLeader) {

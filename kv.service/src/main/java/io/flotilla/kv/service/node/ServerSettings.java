@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param logStoreOptions  options for the log store
  * @param transportOptions options for the transport
  * @param maxRequestBytes  the largest encoded write request accepted
+ * @param backend          where and how the MVCC state is kept
  */
 public record ServerSettings(
         NodeId self,
@@ -26,7 +27,8 @@ public record ServerSettings(
         RaftOptions raftOptions,
         Map<String, String> logStoreOptions,
         Map<String, String> transportOptions,
-        int maxRequestBytes) {
+        int maxRequestBytes,
+        BackendSettings backend) {
 
     /**
      * Validates the settings.
@@ -37,6 +39,7 @@ public record ServerSettings(
         Objects.requireNonNull(self, "self");
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         Objects.requireNonNull(raftOptions, "raftOptions");
+        Objects.requireNonNull(backend, "backend");
         members = List.copyOf(members);
         logStoreOptions = Map.copyOf(logStoreOptions);
         transportOptions = Map.copyOf(transportOptions);
@@ -47,6 +50,24 @@ public record ServerSettings(
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException("maxRequestBytes must be at least 1, got " + maxRequestBytes);
         }
+    }
+
+    /**
+     * Settings with the default backend ({@link BackendSettings#DEFAULT_BACKEND}, etcd's defaults otherwise).
+     *
+     * @param self             this member's id
+     * @param dataDirectory    where the member keeps its data
+     * @param members          every member of the initial cluster
+     * @param raftOptions      engine options
+     * @param logStoreOptions  options for the log store
+     * @param transportOptions options for the transport
+     * @param maxRequestBytes  the largest encoded write request accepted
+     */
+    public ServerSettings(NodeId self, Path dataDirectory, List<MemberInfo> members, RaftOptions raftOptions,
+                          Map<String, String> logStoreOptions, Map<String, String> transportOptions,
+                          int maxRequestBytes) {
+        this(self, dataDirectory, members, raftOptions, logStoreOptions, transportOptions, maxRequestBytes,
+                BackendSettings.of(BackendSettings.DEFAULT_BACKEND));
     }
 
     /** Returns this member's entry. */

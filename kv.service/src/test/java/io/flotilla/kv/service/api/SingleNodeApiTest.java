@@ -14,10 +14,10 @@ import io.flotilla.kv.service.internal.proto.etcd.Compare;
 import io.flotilla.kv.service.internal.proto.etcd.DeleteRangeRequest;
 import io.flotilla.kv.service.internal.proto.etcd.KVGrpc;
 import io.flotilla.kv.service.internal.proto.etcd.MaintenanceGrpc;
-import io.flotilla.kv.service.internal.proto.etcd.DefragmentRequest;
 import io.flotilla.kv.service.internal.proto.etcd.MemberAddRequest;
 import io.flotilla.kv.service.internal.proto.etcd.MemberListRequest;
 import io.flotilla.kv.service.internal.proto.etcd.MemberListResponse;
+import io.flotilla.kv.service.internal.proto.etcd.MoveLeaderRequest;
 import io.flotilla.kv.service.internal.proto.etcd.PutRequest;
 import io.flotilla.kv.service.internal.proto.etcd.PutResponse;
 import io.flotilla.kv.service.internal.proto.etcd.RangeRequest;
@@ -198,7 +198,7 @@ class SingleNodeApiTest {
         assertStatus(Status.Code.UNIMPLEMENTED, null, () -> ClusterGrpc.newBlockingStub(cluster.channel(0))
                 .memberAdd(MemberAddRequest.getDefaultInstance()));
         assertStatus(Status.Code.UNIMPLEMENTED, null, () -> MaintenanceGrpc.newBlockingStub(cluster.channel(0))
-                .defragment(DefragmentRequest.getDefaultInstance()));
+                .moveLeader(MoveLeaderRequest.getDefaultInstance()));
     }
 
     @Test

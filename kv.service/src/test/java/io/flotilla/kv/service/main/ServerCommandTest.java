@@ -7,6 +7,7 @@ import io.flotilla.kv.service.config.ConfigFile;
 import io.flotilla.kv.service.config.ConfigLoader;
 import io.flotilla.kv.service.config.ConfigResolver;
 import io.flotilla.kv.service.config.ServerConfig;
+import io.flotilla.kv.service.node.BackendSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -46,6 +47,60 @@ class ServerCommandTest {
         assertEquals(20, config.settings().raftOptions().heartbeatIntervalMillis());
         assertEquals("false", config.settings().logStoreOptions().get("sync"));
         assertEquals(2, config.settings().members().size());
+    }
+
+    @Test
+    void backendFlagsOverrideTheFile() {
+        ServerCommand command = new ServerCommand();
+        new CommandLine(command).parseArgs("--backend", "memory", "--backend-option", "x=1",
+                "--quota-backend-bytes", "16m", "--auto-compaction-mode", "revision",
+                "--auto-compaction-retention", "1000");
+        ConfigFile file = ConfigLoader.parse("""
+                nodeId: n1
+                cluster:
+                  n1: {peer: "127.0.0.1:2380", client: "127.0.0.1:2379"}
+                logStore: {name: memory}
+                backend: {name: rocksdb, options: {y: "2"}}
+                quotaBackendBytes: 1g
+                autoCompactionMode: periodic
+                autoCompactionRetention: 1h
+                """, "test");
+        ServerConfig config = ConfigResolver.resolve(command.withOverrides(file));
+        BackendSettings backend = config.settings().backend();
+        assertEquals("memory", backend.name());
+        assertEquals(java.util.Map.of("x", "1", "y", "2"), backend.options());
+        assertEquals(16L << 20, backend.effectiveQuotaBytes());
+        assertEquals("revision", backend.autoCompactionMode());
+        assertEquals("1000", backend.autoCompactionRetention());
+
+        ServerConfig fromFile = ConfigResolver.resolve(new ServerCommand().withOverrides(ConfigLoader.parse("""
+                nodeId: n1
+                cluster:
+                  n1: {peer: "127.0.0.1:2380", client: "127.0.0.1:2379"}
+                logStore: {name: memory}
+                quotaBackendBytes: 1g
+                autoCompactionMode: periodic
+                autoCompactionRetention: 1h
+                """, "test")));
+        assertEquals(1L << 30, fromFile.settings().backend().effectiveQuotaBytes());
+        assertEquals("rocksdb", fromFile.settings().backend().name());
+        assertEquals("1h", fromFile.settings().backend().autoCompactionRetention());
+    }
+
+    @Test
+    void badBackendSettingsNameTheirFields() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ServerCommand()).setErr(new PrintWriter(err));
+        int code = cli.execute("--node-id", "n1", "--member", "n1=127.0.0.1:2380/127.0.0.1:2379",
+                "--log-store", "memory", "--backend", "bbolt", "--quota-backend-bytes", "2x",
+                "--auto-compaction-mode", "periodic", "--auto-compaction-retention", "soon");
+        assertEquals(ServerCommand.INVALID_CONFIG, code);
+        String text = err.toString();
+        assertTrue(text.contains("  backend.name: unknown backend 'bbolt'; available: "), text);
+        assertTrue(text.contains("  quotaBackendBytes: must be a whole number of bytes (optionally with k, m or g), "
+                + "got '2x'"), text);
+        assertTrue(text.contains("  autoCompactionRetention: with autoCompactionMode 'periodic' it must be a duration "
+                + "such as 1h, 30m or 90s, or a whole number of hours, got 'soon'"), text);
     }
 
     @Test

@@ -26,7 +26,7 @@ class RangeTest {
 
     private static final String ZERO = "\0";
 
-    private final KvStore kv = new KvStore();
+    private final KvStore kv = TestStores.kv();
 
     @BeforeEach
     void fill() {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The store-wide revision and the per-key create revision, mod revision and version. */
 class RevisionRulesTest {
 
-    private final KvStore kv = new KvStore();
+    private final KvStore kv = TestStores.kv();
 
     @Test
     void anEmptyStoreIsAtRevisionOneAndTheFirstWriteMakesTwo() {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /** Txn: compares, branches, one revision for all writes, nesting, and the request checks. */
 class TxnTest {
 
-    private final KvStore kv = new KvStore();
+    private final KvStore kv = TestStores.kv();
 
     @BeforeEach
     void fill() {

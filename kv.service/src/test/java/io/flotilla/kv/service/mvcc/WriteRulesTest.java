@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** Put options, DeleteRange and Append. */
 class WriteRulesTest {
 
-    private final KvStore kv = new KvStore();
+    private final KvStore kv = TestStores.kv();
 
     @Test
     void anEmptyKeyIsRefusedByEveryWrite() {

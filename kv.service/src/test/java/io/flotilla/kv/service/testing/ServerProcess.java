@@ -150,6 +150,15 @@ public final class ServerProcess {
         }
     }
 
+    /** Returns everything the server printed, over all its starts. */
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
     /** Returns the last lines the server printed. */
     public String logTail() {
         try {

@@ -3,6 +3,7 @@ package io.flotilla.kv.service.testing;
 import io.flotilla.kv.service.mvcc.RequestLimits;
 import io.flotilla.kv.service.node.HostPort;
 import io.flotilla.kv.service.node.MemberInfo;
+import io.flotilla.kv.service.node.BackendSettings;
 import io.flotilla.kv.service.node.ServerSettings;
 import io.flotilla.kv.service.server.KvServer;
 import io.flotilla.raft.api.NodeId;
@@ -84,7 +85,10 @@ public final class TestCluster implements AutoCloseable {
     public void startMember(int i) {
         MemberInfo self = members.get(i);
         ServerSettings settings = new ServerSettings(self.id(), directory.resolve(self.id().value()), members,
-                options, Map.of(), Map.of(), RequestLimits.DEFAULT_MAX_REQUEST_BYTES);
+                options, Map.of(), Map.of(), RequestLimits.DEFAULT_MAX_REQUEST_BYTES,
+                // The memory backend, like the memory log store these members use: a restarted member starts empty
+                // and is caught up by the others (a durable backend over an empty log is refused at start).
+                BackendSettings.of("memory"));
         servers.set(i, KvServer.start(settings, Duration.ofSeconds(2)));
     }
 

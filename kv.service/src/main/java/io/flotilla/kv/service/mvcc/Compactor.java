@@ -1,0 +1,230 @@
+package io.flotilla.kv.service.mvcc;
+
+import io.flotilla.kv.backend.Backend;
+import io.flotilla.kv.backend.BackendException;
+import io.flotilla.kv.backend.Cursor;
+import io.flotilla.kv.backend.Table;
+import io.flotilla.kv.backend.WriteBatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * Removes the history a compaction made unreachable, on a thread of its own, in small batches, as etcd's
+ * {@code scheduleCompaction} does (1000 revisions per batch, 10 ms between batches), so that neither the apply thread
+ * nor readers wait for it.
+ *
+ * <p>Compacting to revision C keeps, for every key, its newest change at or before C unless that is a delete, and
+ * everything after C. The keys to look at are those the {@link MvccLayout#REVISIONS} table lists below C (it is
+ * trimmed to C as the work goes, so each compaction looks only at what changed since the previous one). The records
+ * it removes are older than C: no read can reach them (reads below C fail) and the apply thread only ever adds
+ * records above the current revision, so the work needs no coordination with either. When done, the finished
+ * revision is written to the meta table; a restart resumes unfinished work.
+ */
+final class Compactor implements AutoCloseable {
+
+    /** Revisions per batch, etcd's {@code compactionBatchLimit}. */
+    static final int BATCH_REVISIONS = 1000;
+    /** Pause between batches, etcd's {@code compactionSleepInterval}, so foreground writes keep the disk. */
+    static final long PAUSE_MILLIS = 10;
+
+    private static final System.Logger LOG = System.getLogger(Compactor.class.getName());
+
+    private final Backend backend;
+    private final Table history;
+    private final Table revisions;
+    private final Table meta;
+    private final Object lock = new Object();
+    /** Futures of callers waiting for a compaction (etcd's {@code physical: true}), by revision. */
+    private final ConcurrentSkipListMap<Long, List<CompletableFuture<Void>>> waiting = new ConcurrentSkipListMap<>();
+    private long target;
+    private volatile long finished;
+    private boolean closed;
+    private Thread thread;
+
+    Compactor(Backend backend, Table history, Table revisions, Table meta) {
+        this.backend = backend;
+        this.history = history;
+        this.revisions = revisions;
+        this.meta = meta;
+        this.finished = MvccLayout.readLong(backend.get(meta, MvccLayout.FINISHED_COMPACT));
+    }
+
+    /** Asks for history below {@code revision} to be removed; returns at once. */
+    void schedule(long revision) {
+        synchronized (lock) {
+            finished = MvccLayout.readLong(backend.get(meta, MvccLayout.FINISHED_COMPACT));
+            if (closed || revision <= finished || revision <= target && thread != null) {
+                completeWaiting();
+                return;
+            }
+            target = Math.max(target, revision);
+            if (thread == null) {
+                thread = new Thread(this::run, "flotilla-mvcc-compactor");
+                thread.setDaemon(true);
+                thread.start();
+            }
+        }
+    }
+
+    /** {@return the revision of the last compaction whose history is gone from the backend} */
+    long finished() {
+        return finished;
+    }
+
+    /**
+     * Returns a future completed when history below {@code revision} is gone (at once if it already is).
+     *
+     * @param revision the compaction revision
+     * @return the future; fails if the compactor is closed first
+     */
+    CompletableFuture<Void> whenFinished(long revision) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        waiting.computeIfAbsent(revision, r -> new ArrayList<>()).add(f);
+        completeWaiting();
+        return f;
+    }
+
+    private void completeWaiting() {
+        long done = finished;
+        while (!waiting.isEmpty() && waiting.firstKey() <= done) {
+            var entry = waiting.pollFirstEntry();
+            if (entry != null) {
+                entry.getValue().forEach(f -> f.complete(null));
+            }
+        }
+    }
+
+    private void run() {
+        while (true) {
+            long goal;
+            synchronized (lock) {
+                if (closed || target <= finished) {
+                    thread = null;
+                    return;
+                }
+                goal = target;
+            }
+            long started = System.nanoTime();
+            try {
+                long removed = compactTo(goal);
+                if (removed < 0) {
+                    continue; // closed part-way; the loop ends above
+                }
+                LOG.log(System.Logger.Level.INFO, "compaction to revision " + goal + " removed " + removed
+                        + " old records in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            } catch (BackendException | IllegalStateException e) {
+                // The records stay; reads are unaffected (they are below the compaction revision). Retried at the next
+                // compaction or restart.
+                LOG.log(System.Logger.Level.WARNING, "compaction to revision " + goal + " failed: " + e, e);
+                synchronized (lock) {
+                    thread = null;
+                    target = finished;
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Does the work for one target; returns the number of history records removed, or -1 if closed part-way. */
+    private long compactTo(long goal) {
+        long removed = 0;
+        byte[] end = MvccLayout.revisionKey(goal, 0);
+        while (true) {
+            synchronized (lock) {
+                if (closed) {
+                    return -1;
+                }
+            }
+            List<byte[]> revisionKeys = new ArrayList<>(BATCH_REVISIONS);
+            Set<java.nio.ByteBuffer> seen = new HashSet<>();
+            List<byte[]> userKeys = new ArrayList<>();
+            try (Cursor c = backend.cursor(revisions, new byte[0], end)) {
+                for (; c.valid() && revisionKeys.size() < BATCH_REVISIONS; c.next()) {
+                    revisionKeys.add(c.key());
+                    byte[] value = c.value();
+                    byte[] userKey = Arrays.copyOfRange(value, 1, value.length);
+                    if (seen.add(java.nio.ByteBuffer.wrap(userKey))) {
+                        userKeys.add(userKey);
+                    }
+                }
+            }
+            try (WriteBatch batch = backend.batch()) {
+                for (byte[] userKey : userKeys) {
+                    removed += dropUnreachable(batch, userKey, goal);
+                }
+                for (byte[] k : revisionKeys) {
+                    batch.delete(revisions, k);
+                }
+                boolean last = revisionKeys.size() < BATCH_REVISIONS;
+                if (last) {
+                    batch.put(meta, MvccLayout.FINISHED_COMPACT, MvccLayout.longBytes(goal));
+                }
+                batch.commit(false);
+                if (last) {
+                    finished = goal;
+                    completeWaiting();
+                    return removed;
+                }
+            }
+            pause();
+        }
+    }
+
+    /** Deletes a key's changes that no read at {@code goal} or later can see; returns how many. */
+    private long dropUnreachable(WriteBatch batch, byte[] userKey, long goal) {
+        byte[] prefix = MvccLayout.historyPrefix(userKey);
+        long removed = 0;
+        try (Cursor c = backend.cursor(history, MvccLayout.withRevision(prefix, prefix.length, goal),
+                MvccLayout.groupEnd(prefix, prefix.length))) {
+            if (!c.valid()) {
+                return 0;
+            }
+            // The newest change at or before the goal stays, unless it is a delete: nothing can see a tombstone.
+            if (c.value().length == 0) {
+                batch.delete(history, c.key());
+                removed++;
+            }
+            for (c.next(); c.valid(); c.next()) {
+                batch.delete(history, c.key());
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(PAUSE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            synchronized (lock) {
+                closed = true;
+            }
+        }
+    }
+
+    /** Stops the work (it resumes from where it was at the next open) and fails callers still waiting. */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (lock) {
+            closed = true;
+            t = thread;
+        }
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        waiting.values().forEach(list -> list.forEach(f -> f.completeExceptionally(
+                new IllegalStateException("the store is closed"))));
+        waiting.clear();
+    }
+}

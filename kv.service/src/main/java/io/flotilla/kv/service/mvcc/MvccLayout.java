@@ -1,0 +1,160 @@
+package io.flotilla.kv.service.mvcc;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * How the MVCC state is laid out in the backend's tables. etcd keeps one bbolt bucket keyed by revision and an
+ * in-memory index of every key's revisions (its treeIndex); here the index is on disk too, so a member's heap does
+ * not grow with the number of keys:
+ *
+ * <ul>
+ *   <li>{@value #LATEST}: user key → its current record (an encoded {@code mvccpb.KeyValue}); deleted keys are
+ *       absent. Reads at the current revision and puts (which need the previous record) touch only this table.</li>
+ *   <li>{@value #HISTORY}: {@code escaped(user key) 0x00 0x01 ~revision} → the record written at that revision, or
+ *       an empty value for a delete (a tombstone). The escaping keeps user keys in their unsigned-byte order even
+ *       when one is a prefix of another, and the inverted revision puts a key's newest change first, so a read at
+ *       revision R is one seek to {@code (key, ~R)}.</li>
+ *   <li>{@value #REVISIONS}: {@code revision sub-revision} (big-endian) → a kind byte and the user key: every change
+ *       in revision order, for compaction (and, later, watch catch-up). Entries below the finished compaction are
+ *       removed.</li>
+ *   <li>{@value #META}: the applied Raft index, the store revision and the compaction revisions, written in the same
+ *       atomic batch as the changes they describe (etcd's consistent index).</li>
+ * </ul>
+ */
+final class MvccLayout {
+
+    static final String LATEST = "latest";
+    static final String HISTORY = "history";
+    static final String REVISIONS = "revisions";
+    static final String META = "meta";
+    static final String ALARMS = "alarms";
+
+    /** Every table, in the order a snapshot lists them. */
+    static final List<String> TABLES = List.of(META, LATEST, HISTORY, REVISIONS, ALARMS);
+
+    static final byte[] APPLIED_INDEX = ascii("applied_index");
+    static final byte[] REVISION = ascii("revision");
+    static final byte[] SCHEDULED_COMPACT = ascii("scheduled_compact_revision");
+    static final byte[] FINISHED_COMPACT = ascii("finished_compact_revision");
+    /** Present while a snapshot is being restored: the state is then neither the old one nor the new one. */
+    static final byte[] RESTORING = ascii("restoring");
+
+    static final byte KIND_PUT = 0;
+    static final byte KIND_DELETE = 1;
+
+    /** Bytes after a key's escaped form in {@link #HISTORY}: the two terminator bytes and the revision. */
+    private static final int SUFFIX = 2 + 8;
+
+    private MvccLayout() {
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static byte[] longBytes(long v) {
+        return ByteBuffer.allocate(8).putLong(v).array();
+    }
+
+    static long readLong(byte[] b) {
+        return b == null ? 0 : ByteBuffer.wrap(b).getLong();
+    }
+
+    /**
+     * Returns the prefix every {@link #HISTORY} key of a user key starts with: the key with each 0x00 written as
+     * 0x00 0xFF, then 0x00 0x01. Order-preserving and prefix-free, so all changes of a key sort together and between
+     * the keys before and after it.
+     */
+    static byte[] historyPrefix(byte[] userKey) {
+        int zeros = 0;
+        for (byte b : userKey) {
+            if (b == 0) {
+                zeros++;
+            }
+        }
+        byte[] out = new byte[userKey.length + zeros + 2];
+        int i = 0;
+        for (byte b : userKey) {
+            out[i++] = b;
+            if (b == 0) {
+                out[i++] = (byte) 0xFF;
+            }
+        }
+        out[i++] = 0;
+        out[i] = 1;
+        return out;
+    }
+
+    /** Returns the {@link #HISTORY} key of a change. */
+    static byte[] historyKey(byte[] userKey, long revision) {
+        byte[] prefix = historyPrefix(userKey);
+        return withRevision(prefix, prefix.length, revision);
+    }
+
+    /** Returns {@code prefix[0, length)} followed by the inverted revision. */
+    static byte[] withRevision(byte[] prefix, int length, long revision) {
+        byte[] out = Arrays.copyOf(prefix, length + 8);
+        ByteBuffer.wrap(out, length, 8).putLong(Long.MAX_VALUE - revision);
+        return out;
+    }
+
+    /**
+     * Returns {@code prefix[0, length)} followed by eight 0xFF bytes: after every change of that key (inverted
+     * revisions are at most {@code Long.MAX_VALUE}, 0x7F...), before the next key.
+     */
+    static byte[] groupEnd(byte[] prefix, int length) {
+        byte[] out = Arrays.copyOf(prefix, length + 8);
+        Arrays.fill(out, length, length + 8, (byte) 0xFF);
+        return out;
+    }
+
+    /** Returns the revision of a {@link #HISTORY} key. */
+    static long historyRevision(byte[] historyKey) {
+        return Long.MAX_VALUE - ByteBuffer.wrap(historyKey, historyKey.length - 8, 8).getLong();
+    }
+
+    /** Returns the length of the key-prefix part (escaped key and terminator) of a {@link #HISTORY} key. */
+    static int prefixLength(byte[] historyKey) {
+        return historyKey.length - 8;
+    }
+
+    /** Returns the user key of a {@link #HISTORY} key. */
+    static byte[] userKeyOf(byte[] historyKey) {
+        int end = historyKey.length - SUFFIX;
+        byte[] out = new byte[end];
+        int n = 0;
+        for (int i = 0; i < end; i++) {
+            out[n++] = historyKey[i];
+            if (historyKey[i] == 0) {
+                i++; // skip the 0xFF that escapes a zero byte
+            }
+        }
+        return n == end ? out : Arrays.copyOf(out, n);
+    }
+
+    /** Returns whether two history keys belong to the same user key. */
+    static boolean sameKey(byte[] a, byte[] b) {
+        int n = prefixLength(a);
+        return n == prefixLength(b) && Arrays.equals(a, 0, n, b, 0, n);
+    }
+
+    /** Returns the {@link #REVISIONS} key of a change. */
+    static byte[] revisionKey(long revision, long sub) {
+        return ByteBuffer.allocate(16).putLong(revision).putLong(sub).array();
+    }
+
+    static long revisionOf(byte[] revisionKey) {
+        return ByteBuffer.wrap(revisionKey).getLong();
+    }
+
+    /** Returns a {@link #REVISIONS} value: the kind byte, then the user key. */
+    static byte[] revisionValue(byte kind, byte[] userKey) {
+        byte[] out = new byte[userKey.length + 1];
+        out[0] = kind;
+        System.arraycopy(userKey, 0, out, 1, userKey.length);
+        return out;
+    }
+}
