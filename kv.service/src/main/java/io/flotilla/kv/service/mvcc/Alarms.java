@@ -24,16 +24,16 @@ import java.util.List;
  */
 public final class Alarms {
 
+    private final MvccStore store;
     private final Backend backend;
     private final Table table;
-    private final Table meta;
     /** The active alarms in table order (member id, then type); replaced, never changed. */
     private volatile List<AlarmMember> active = List.of();
 
     Alarms(MvccStore store) {
+        this.store = store;
         this.backend = store.backend();
         this.table = backend.table(MvccLayout.ALARMS);
-        this.meta = backend.table(MvccLayout.META);
         reload();
     }
 
@@ -83,14 +83,13 @@ public final class Alarms {
     /**
      * Applies an {@code ACTIVATE} or {@code DEACTIVATE} command, as etcd's apply does: activating an alarm that is
      * already active, or deactivating one that is not, changes nothing; the response lists the alarm concerned (the
-     * existing one for a repeated activation), or nothing. The change is written together with the command's Raft
-     * index, in one atomic batch.
+     * existing one for a repeated activation), or nothing. The change is written together with the Raft index of the
+     * command being applied ({@link MvccStore#beginApply}), in one atomic batch.
      *
-     * @param r     the request
-     * @param index the command's log index (written with the change; 0 for none)
+     * @param r the request
      * @return the response, without a header
      */
-    AlarmResponse apply(AlarmRequest r, long index) {
+    AlarmResponse apply(AlarmRequest r) {
         AlarmResponse.Builder response = AlarmResponse.newBuilder();
         AlarmType type = r.getAlarm();
         if (type != AlarmType.NOSPACE && type != AlarmType.CORRUPT) {
@@ -103,14 +102,14 @@ public final class Alarms {
                 if (existing != null) {
                     return response.addAlarms(existing).build();
                 }
-                write(key(member), member.toByteArray(), index);
+                write(key(member), member.toByteArray());
                 return response.addAlarms(member).build();
             }
             case DEACTIVATE -> {
                 if (existing == null) {
                     return response.build();
                 }
-                write(key(member), null, index);
+                write(key(member), null);
                 return response.addAlarms(existing).build();
             }
             default -> {
@@ -129,17 +128,14 @@ public final class Alarms {
     }
 
     /** Writes (value non-null) or deletes an alarm with the applied index, then refreshes the copy in memory. */
-    private void write(byte[] key, byte[] value, long index) {
+    private void write(byte[] key, byte[] value) {
         try (WriteBatch batch = backend.batch()) {
             if (value == null) {
                 batch.delete(table, key);
             } else {
                 batch.put(table, key, value);
             }
-            if (index > 0) {
-                batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(index));
-            }
-            batch.commit(false);
+            store.commitApplied(batch);
         }
         reload();
     }

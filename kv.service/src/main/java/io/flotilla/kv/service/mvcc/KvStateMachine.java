@@ -53,8 +53,6 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     private volatile String backendFault;
     private volatile boolean backendOutOfSpace;
     private volatile boolean closed;
-    /** The log index of the command being applied (written with an alarm change). */
-    private long currentIndex;
 
     /**
      * Creates the state machine over a store (empty, or holding the state of earlier runs).
@@ -155,7 +153,6 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         Command parsed = command;
         CommandResult result = untilStored(() -> {
             store.beginApply(entry.index());
-            currentIndex = entry.index();
             CommandResult r = parsed == null
                     ? failure(StatusCode.INTERNAL, "malformed command at log index " + entry.index())
                     : execute(parsed);
@@ -247,7 +244,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
     private AlarmResponse alarm(AlarmRequest r) {
         List<AlarmMember> before = alarms.active();
-        AlarmResponse response = alarms.apply(r, currentIndex);
+        AlarmResponse response = alarms.apply(r);
         if (!response.getAlarmsList().isEmpty() && !before.equals(alarms.active())) {
             AlarmMember m = response.getAlarms(0);
             boolean activate = r.getAction() == AlarmRequest.AlarmAction.ACTIVATE;

@@ -139,10 +139,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     public void finishApply() {
         if (!applyRecorded) {
             try (io.flotilla.kv.backend.WriteBatch batch = backend.batch()) {
-                batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(applyingIndex));
-                batch.commit(false);
+                commitApplied(batch);
             }
-            recorded();
         }
     }
 
@@ -383,18 +381,24 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         }
         try (io.flotilla.kv.backend.WriteBatch batch = backend.batch()) {
             batch.put(meta, MvccLayout.SCHEDULED_COMPACT, MvccLayout.longBytes(at));
-            recordApplied(batch);
-            batch.commit(false);
+            commitApplied(batch);
         }
-        recorded();
         compactRevision = at;
         compactor.schedule(at);
     }
 
-    private void recordApplied(io.flotilla.kv.backend.WriteBatch batch) {
+    /**
+     * Commits a batch of the command being applied, with its Raft index ({@link #beginApply}), so that the backend
+     * never holds a change without the index of the command that made it.
+     *
+     * @param batch the command's changes
+     */
+    void commitApplied(io.flotilla.kv.backend.WriteBatch batch) {
         if (applyingIndex > 0) {
             batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(applyingIndex));
         }
+        batch.commit(false);
+        recorded();
     }
 
     /** Stops the compactor and closes the backend. */
@@ -519,10 +523,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                             MvccLayout.revisionValue(kv == null ? MvccLayout.KIND_DELETE : MvccLayout.KIND_PUT, k));
                 }
                 batch.put(meta, MvccLayout.REVISION, MvccLayout.longBytes(writeRevision));
-                recordApplied(batch);
-                batch.commit(false);
+                commitApplied(batch);
             }
-            recorded();
             revision = writeRevision;
             return revision;
         }
