@@ -70,8 +70,6 @@ public final class KvNode implements AutoCloseable {
     static final long BACKEND_CHECK_MILLIS = 1_000;
     /** Least time between two NOSPACE alarms proposed for a full disk that stays full (the first may be lost). */
     static final long FAULT_ALARM_RETRY_MILLIS = 30_000;
-    /** How long a backend size read for the quota check is used again while the quota is far. */
-    static final long SIZE_CACHE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
 
@@ -95,9 +93,7 @@ public final class KvNode implements AutoCloseable {
     /** When a full disk last made this member propose a NOSPACE alarm ({@link System#nanoTime()}). */
     private volatile long faultAlarmNanos;
     private volatile boolean faultAlarmed;
-    /** The backend's size on disk as last read for the quota check, and when ({@link System#nanoTime()}). */
-    private volatile long cachedSize;
-    private volatile long cachedSizeNanos = System.nanoTime() - SIZE_CACHE_NANOS - 1;
+    private final QuotaGauge quota;
     /** Requests waiting for a leader to be elected; completed when the engine reports one (no polling). */
     private final Set<CompletableFuture<NodeId>> waitingForLeader = ConcurrentHashMap.newKeySet();
 
@@ -113,6 +109,7 @@ public final class KvNode implements AutoCloseable {
         this.maintenance = Executors.newSingleThreadExecutor(daemon("flotilla-kv-maintenance-" + self));
         this.backendSettings = settings.backend();
         this.quotaBytes = backendSettings.effectiveQuotaBytes();
+        this.quota = new QuotaGauge(quotaBytes, () -> stateMachine.store().sizeBytes(), System::nanoTime);
         this.autoCompaction = AutoCompaction.of(backendSettings.autoCompactionMode(),
                 backendSettings.autoCompactionRetention());
         // Forwarded messages carry one request or response: allow what a client may send, with room for framing.
@@ -264,26 +261,7 @@ public final class KvNode implements AutoCloseable {
 
     /** Whether a write of this cost must be refused for space (etcd's {@code backendQuota.Available}, negated). */
     private boolean overQuota(long cost) {
-        if (stateMachine.backendOutOfSpace()) {
-            return true;
-        }
-        return quotaBytes != Long.MAX_VALUE && backendSize() + cost >= quotaBytes;
-    }
-
-    /**
-     * Returns the backend's size on disk for the quota check. Asking a backend costs (RocksDB sums properties of every
-     * column family), so far from the quota the size read up to {@link #SIZE_CACHE_NANOS} ago is used (etcd's own
-     * figure is as old as its last commit, up to 100 ms); in the last quarter of the quota it is read every time.
-     */
-    private long backendSize() {
-        long now = System.nanoTime();
-        long size = cachedSize;
-        if (now - cachedSizeNanos > SIZE_CACHE_NANOS || size >= quotaBytes - quotaBytes / 4) {
-            size = stateMachine.store().sizeBytes();
-            cachedSize = size;
-            cachedSizeNanos = now;
-        }
-        return size;
+        return stateMachine.backendOutOfSpace() || quota.exceeds(cost);
     }
 
     /**
