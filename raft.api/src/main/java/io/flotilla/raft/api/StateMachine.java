@@ -84,6 +84,24 @@ public interface StateMachine {
     }
 
     /**
+     * Makes everything applied so far durable — on disk, surviving a power failure — and returns the applied index it
+     * now holds ({@link #lastAppliedIndex()}), or -1 if this state machine keeps no state on disk (the default).
+     *
+     * <p>The engine asks once at start, and then instead of writing a full snapshot every few thousand entries it
+     * takes a <em>checkpoint</em>: it calls this method, records the index, term and configuration in a small file,
+     * and compacts its log behind that index; the state machine's own storage is the snapshot (thesis §5.2, as etcd
+     * keeps its raft log short behind its bbolt backend). A full snapshot is then written from
+     * {@link #openSnapshotView()} only when a follower needs one. An implementation must not return an index whose
+     * changes a crash could still lose: the log before it is gone, and a restart that finds the state behind the
+     * newest checkpoint refuses to start.
+     *
+     * @return the durable applied index, or -1 if the state is not kept on disk
+     */
+    default long persistApplied() {
+        return -1;
+    }
+
+    /**
      * Tells the state machine that the engine applied the entry at {@code index} itself (a new leader's no-op or a
      * membership change), so that a state machine that records its applied index can record this one too. Called in
      * log order between {@link #apply(LogEntry)} calls. The default does nothing.

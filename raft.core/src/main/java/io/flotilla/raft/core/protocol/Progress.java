@@ -29,6 +29,8 @@ final class Progress {
     boolean progressedSinceHeartbeat;
     /** Whether the follower answered at all during the current check-quorum period. */
     boolean recentlyActive;
+    /** The tick of the follower's last answer (any); a new leader has not heard from anyone yet. */
+    long heardAt = Long.MIN_VALUE / 2;
     /** The highest heartbeat round the follower has answered in this term (confirms leadership for reads). */
     long ackedReadRound;
     /** The tick at which that round was started: the follower heard from us no earlier (lease reads). */

@@ -777,6 +777,7 @@ public final class RaftProtocol {
             return;
         }
         pr.recentlyActive = true;
+        pr.heardAt = now;
         if (resp.readRound() > pr.ackedReadRound) {
             pr.ackedReadRound = resp.readRound();
             pr.ackedRoundStartTick = roundStartTick.getOrDefault(resp.readRound(), Long.MIN_VALUE / 2);
@@ -936,7 +937,9 @@ public final class RaftProtocol {
             // Stop when the window is full, the follower has everything, or it switched to receiving a snapshot.
             while (pr.mode == Progress.Mode.REPLICATE && !pr.windowFull(options.maxInflightAppends())
                     && pr.nextIndex <= log.lastIndex()) {
-                sendAppend(to, pr, round);
+                if (!sendAppend(to, pr, round)) {
+                    break; // compacted away and no snapshot to send yet: asked for, retried at the next heartbeat
+                }
                 sent = true;
             }
         }
@@ -945,12 +948,13 @@ public final class RaftProtocol {
         }
     }
 
-    private void sendAppend(NodeId to, Progress pr, long round) {
+    /** Sends the entries from the follower's nextIndex; false if they are compacted away and no snapshot went. */
+    private boolean sendAppend(NodeId to, Progress pr, long round) {
         long prev = pr.nextIndex - 1;
         long prevTerm = log.termAt(prev);
         if (prevTerm < 0) {
             startSnapshot(to, pr); // Raft §7: the entries it needs are compacted away
-            return;
+            return pr.mode == Progress.Mode.SNAPSHOT;
         }
         long to1 = Math.min(log.lastIndex() + 1, pr.nextIndex + options.maxEntriesPerMessage());
         List<LogEntry> entries = pr.nextIndex < to1
@@ -959,20 +963,40 @@ public final class RaftProtocol {
         sendNow.add(new AppendEntriesRequest(self, to, term, prev, prevTerm, entries, commitIndex, round));
         pr.commitSent = Math.max(pr.commitSent, Math.min(commitIndex, prev + entries.size()));
         pr.sent(prev + entries.size());
+        return true;
     }
 
     private void startSnapshot(NodeId to, Progress pr) {
         SnapshotFormat.Header latest = snapshots.latest();
-        if (latest == null) {
+        long needed = log.firstIndex() - 1;
+        if (latest == null || latest.index() < needed) {
+            // Behind a checkpoint the log may start after the newest snapshot (SnapshotSource#request): one must be
+            // written for this follower, which costs the whole state, so only for a follower that answers. A member
+            // that is down is sent a bare heartbeat at the log's start instead, which it answers once it is back.
+            if (now - pr.heardAt <= options.electionTimeoutMaxTicks()) {
+                snapshots.request(needed);
+            } else if (!pr.probeSent) {
+                sendNow.add(new AppendEntriesRequest(self, to, term, needed, log.termAt(needed), List.of(),
+                        Math.min(commitIndex, needed), 0));
+                pr.probeSent = true;
+            }
             return;
         }
         pr.sendSnapshot(latest.index());
         sendSnapshotChunk(to, pr);
     }
 
-    private void sendSnapshotChunk(NodeId to, Progress pr) {
+    /** The newest snapshot if the log still continues it (see {@link #startSnapshot}), else null. */
+    private SnapshotFormat.Header usableSnapshot() {
         SnapshotFormat.Header latest = snapshots.latest();
+        return latest == null || latest.index() < log.firstIndex() - 1 ? null : latest;
+    }
+
+    private void sendSnapshotChunk(NodeId to, Progress pr) {
+        SnapshotFormat.Header latest = usableSnapshot();
         if (latest == null) {
+            // The log moved past the snapshot being sent (a checkpoint): start over, asking for a newer one.
+            pr.probeFrom(pr.matchIndex + 1);
             return;
         }
         if (latest.index() != pr.snapshotIndex) {
@@ -995,6 +1019,7 @@ public final class RaftProtocol {
             return;
         }
         pr.recentlyActive = true;
+        pr.heardAt = now;
         if (pr.mode != Progress.Mode.SNAPSHOT || resp.snapshotIndex() != pr.snapshotIndex) {
             return;
         }

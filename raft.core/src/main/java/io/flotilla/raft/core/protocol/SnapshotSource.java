@@ -36,4 +36,16 @@ public interface SnapshotSource {
      * @return the bytes (empty at the end), or null if that snapshot no longer exists
      */
     byte[] read(long index, long offset, int maxBytes);
+
+    /**
+     * Asks for a snapshot at or beyond {@code atLeast}: the newest one ({@link #latest()}) is older than the log's
+     * start, as when a state machine that keeps its own state on disk compacts the log behind a checkpoint and writes
+     * full snapshots only on demand ({@code StateMachine#persistApplied()}). The source makes one in the background
+     * and offers it through {@link #latest()}; until then the protocol sends none and asks again at the next
+     * heartbeat. The default does nothing, for sources whose newest snapshot always covers the log.
+     *
+     * @param atLeast the index the snapshot must reach
+     */
+    default void request(long atLeast) {
+    }
 }

@@ -22,7 +22,11 @@ import java.util.function.LongConsumer;
  */
 final class Applier implements Runnable {
 
-    private sealed interface Task permits Apply, Read, Restore, SnapshotDone, Stop {
+    private sealed interface Task permits Apply, Read, Restore, SnapshotDone, Materialize, Stop {
+    }
+
+    /** A follower needs a snapshot at or beyond {@code atLeast} and the newest one is older (see {@link #materialize}). */
+    private record Materialize(long atLeast) implements Task {
     }
 
     /** The snapshot writer finished a job (written, failed or cancelled). */
@@ -63,6 +67,15 @@ final class Applier implements Runnable {
     private volatile SnapshotWriter.Job inFlight;
     /** Set by {@link #stop()}: a wait for the snapshot writer gives up (see {@link #install}). */
     private volatile boolean stopping;
+    /**
+     * Whether the state machine keeps its state on disk ({@link StateMachine#persistApplied()} &ge; 0): the log is then
+     * compacted behind checkpoints, and full snapshots are written only when a follower needs one.
+     */
+    private final boolean checkpoints;
+    /** A {@link Materialize} is queued or being written: the event loop asks at every heartbeat, one is enough. */
+    private final java.util.concurrent.atomic.AtomicBoolean materializing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The job in flight writes a snapshot a follower asked for (not one of the threshold's). */
+    private boolean inFlightMaterializes;
     private final long snapshotEvery;
     private final int snapshotSizeRatio;
     private final LongConsumer onSnapshot;
@@ -119,6 +132,14 @@ final class Applier implements Runnable {
         this.nextSnapshotAt = base > Long.MAX_VALUE - snapshotEvery ? Long.MAX_VALUE : base + snapshotEvery;
         this.bytesSinceSnapshot = start.bytesSinceSnapshot();
         this.lastSnapshotBytes = snapshots == null || snapshots.latest() == null ? 0 : snapshots.latest().size();
+        this.checkpoints = snapshots != null && stateMachine.persistApplied() >= 0;
+        if (snapshots != null) {
+            snapshots.onRequest(atLeast -> {
+                if (materializing.compareAndSet(false, true)) {
+                    tasks.add(new Materialize(atLeast));
+                }
+            });
+        }
     }
 
     /** Replaces the state with a snapshot received from the leader, in order with the entries around it. */
@@ -187,6 +208,8 @@ final class Applier implements Runnable {
                     }
                 } else if (task instanceof SnapshotDone d) {
                     snapshotDone(d.job());
+                } else if (task instanceof Materialize m) {
+                    materialize(m.atLeast());
                 }
                 answerReads();
             }
@@ -230,6 +253,10 @@ final class Applier implements Runnable {
                 return false;
             }
             inFlight = null; // its SnapshotDone, still to come, is then ignored: the counters start afresh below
+            if (inFlightMaterializes) {
+                inFlightMaterializes = false;
+                materializing.set(false);
+            }
         }
         snapshots.restore(header, stateMachine);
         appliedTerm = header.term();
@@ -272,6 +299,10 @@ final class Applier implements Runnable {
             return; // cancelled by a restore, which reset the counters
         }
         inFlight = null;
+        if (inFlightMaterializes) {
+            inFlightMaterializes = false;
+            materializing.set(false); // written or not: a follower that still needs one asks again
+        }
         io.flotilla.raft.core.protocol.SnapshotFormat.Header written = job.done().getNow(null);
         if (written != null) {
             lastSnapshotBytes = written.size();
@@ -357,11 +388,74 @@ final class Applier implements Runnable {
      * counts from the view's index).
      */
     private void maybeSnapshot() {
+        if (checkpoints) {
+            maybeCheckpoint();
+            return;
+        }
         if (snapshots == null || inFlight != null || appliedIndex < nextSnapshotAt
                 || bytesSinceSnapshot < (long) snapshotSizeRatio * lastSnapshotBytes) {
             return;
         }
         nextSnapshotAt = appliedIndex + snapshotEvery;
+        startView(false);
+    }
+
+    /**
+     * For a state machine that keeps its state on disk: every {@code snapshotEvery} entries, makes its state durable
+     * ({@link StateMachine#persistApplied()}), records a checkpoint and asks the event loop to compact the log behind
+     * it. Its storage is the snapshot (thesis §5.2; etcd likewise compacts its raft log behind its backend and sends
+     * the backend itself to a follower that needs it): rewriting the whole state every few thousand entries, on every
+     * member at once, would cost a large state's size in disk writes each time for nothing. The size ratio does not
+     * apply: a checkpoint costs an fsync, not a copy of the state.
+     */
+    private void maybeCheckpoint() {
+        if (appliedIndex < nextSnapshotAt) {
+            return;
+        }
+        nextSnapshotAt = appliedIndex + snapshotEvery;
+        long started = System.nanoTime();
+        try {
+            long durable = stateMachine.persistApplied();
+            if (durable != appliedIndex) {
+                throw new IllegalStateException("persistApplied() answered " + durable + " after index "
+                        + appliedIndex + " was applied");
+            }
+            snapshots.writeCheckpoint(appliedIndex, appliedTerm, appliedMembership);
+        } catch (RuntimeException e) {
+            // Not fatal: the log simply stays longer; the next attempt comes after another threshold of entries.
+            System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING,
+                    self + ": checkpoint at " + appliedIndex + " failed: " + e, e);
+            return;
+        }
+        System.getLogger(Applier.class.getName()).log(System.Logger.Level.DEBUG, () -> self + ": checkpoint at "
+                + appliedIndex + " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        onSnapshot.accept(appliedIndex);
+    }
+
+    /**
+     * A follower needs a snapshot at or beyond {@code atLeast} (the log behind a checkpoint is gone): writes one from
+     * a view at the applied index, which is at least the checkpoint's, in the background. Done once a write in flight
+     * ends if there is one. The log is not compacted behind it: checkpoints do that.
+     */
+    private void materialize(long atLeast) {
+        io.flotilla.raft.core.protocol.SnapshotFormat.Header latest = snapshots.latest();
+        if (latest != null && latest.index() >= atLeast) {
+            materializing.set(false); // one was written meanwhile
+            return;
+        }
+        if (inFlight != null) {
+            materializing.set(false); // asked again at the next heartbeat, once the write in flight is done
+            return;
+        }
+        System.getLogger(Applier.class.getName()).log(System.Logger.Level.INFO, self + ": a follower needs a "
+                + "snapshot at " + atLeast + " or later; writing one at " + appliedIndex);
+        if (!startView(true)) {
+            materializing.set(false);
+        }
+    }
+
+    /** Opens a view at the applied index and has the writer write it out; false if nothing was started. */
+    private boolean startView(boolean forFollower) {
         long started = System.nanoTime();
         StateMachine.SnapshotView view;
         try {
@@ -369,22 +463,24 @@ final class Applier implements Runnable {
         } catch (RuntimeException e) {
             System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING,
                     self + ": opening a snapshot view at " + appliedIndex + " failed: " + e, e);
-            return;
+            return false;
         }
         if (view == null) {
             writeSnapshotHere(started);
-            return;
+            return false;
         }
         long openNanos = System.nanoTime() - started;
+        inFlightMaterializes = forFollower;
         inFlight = writer.start(appliedIndex, appliedTerm, appliedMembership, view, bytesSinceSnapshot, openNanos,
                 job -> {
                     // On the writer thread, once the view is closed. The file is durable and published: only now
-                    // may the log behind it be compacted.
-                    if (job.done().getNow(null) != null) {
+                    // may the log behind it be compacted (behind checkpoints instead, for one a follower asked for).
+                    if (job.done().getNow(null) != null && !forFollower) {
                         onSnapshot.accept(job.index());
                     }
                     tasks.add(new SnapshotDone(job));
                 });
+        return true;
     }
 
     /** Writes the snapshot with {@link StateMachine#writeSnapshot}, on this thread: applying waits for it. */

@@ -120,7 +120,8 @@ public final class RaftNodeRuntime implements RaftNode {
         this.nanoClock = nanoClock;
         this.deadlines = new Deadlines(options.requestTimeoutMillis());
         this.snapshots = snapshotDirectory == null ? null : SnapshotFiles.open(snapshotDirectory);
-        SnapshotFormat.Header snapshot = snapshots == null ? null : snapshots.latest();
+        // A checkpoint newer than the newest snapshot is where the log starts: recovery starts there too.
+        SnapshotFormat.Header snapshot = snapshots == null ? null : snapshots.newest();
         Applier.Start start = recover(self, store, stateMachine, snapshots, snapshot,
                 new MembershipCodec.Membership(configuration, addresses));
         this.protocol = new RaftProtocol(self, configuration, addresses, options, StableLog.over(store),
@@ -148,7 +149,8 @@ public final class RaftNodeRuntime implements RaftNode {
      *     S's index), the configuration from the last configuration entry at or before I (else S's, else the initial
      *     one), found by reading the log in bounded chunks;</li>
      * <li>I &lt; S: the state machine lost its newest changes (or holds none, as one in memory): S is restored, as
-     *     always, and the log after it replayed;</li>
+     *     always, and the log after it replayed; unless S is a checkpoint, which holds no state: the start fails
+     *     (the state machine lost what it had reported durable);</li>
      * <li>I beyond both the log and S: the state machine holds committed entries this member's log does not — it
      *     belongs to another data directory, or the log lost its tail — and the start fails naming both indexes.
      *     Going on would let this member vote and replicate as if it lacked entries its state machine has applied.
@@ -191,6 +193,13 @@ public final class RaftNodeRuntime implements RaftNode {
                         + " from: the entries in between are gone");
             }
             return new Applier.Start(0, 0, initial, 0, 0);
+        }
+        if (snapshots.isCheckpoint(snapshot)) {
+            // A checkpoint holds no state to restore: the state machine promised it was durable (persistApplied).
+            throw new IllegalStateException(self + ": the state machine is at index " + applied + " but it reported "
+                    + "the log up to index " + snapshotIndex + " durable (checkpoint " + snapshotIndex + "), and the "
+                    + "log before that is compacted: the state machine's data is lost or not this member's; restore it"
+                    + " from a backup, or remove the member and add it again with an empty data directory");
         }
         if (applied > snapshotIndex) {
             log.log(System.Logger.Level.WARNING, self + ": the state machine is at index " + applied + " but the log "

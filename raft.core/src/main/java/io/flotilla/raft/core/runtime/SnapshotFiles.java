@@ -30,9 +30,16 @@ import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32C;
 
 /**
- * A member's snapshot files, {@code snapshot-<index>-<term>.snap} in {@link SnapshotFormat}. Every file is written
- * atomically — temporary file, fsync, rename, directory fsync — so a crash leaves either the old set or the new one;
- * the newest two are kept. A file that fails its checksum is named in the log and skipped.
+ * A member's snapshot files, {@code snapshot-<index>-<term>.snap} in {@link SnapshotFormat}, and its checkpoints,
+ * {@code checkpoint-<index>-<term>.snap}: the same format with no data, recording only that a state machine which keeps
+ * its state on disk held the log up to that index durably ({@link StateMachine#persistApplied()}), with the term and
+ * configuration there. Every file is written atomically — temporary file, fsync, rename, directory fsync — so a crash
+ * leaves either the old set or the new one; the newest two of each kind are kept. A file that fails its checksum is
+ * named in the log and skipped.
+ *
+ * <p>{@link #newest()}, the newer of the two kinds, is where the log may be compacted to and where recovery starts.
+ * {@link #latest()}, what a leader sends, is always a full snapshot: behind a newer checkpoint the protocol finds it
+ * too old and {@link #request(long)}s one, which the {@link Applier} writes from a view of the state machine.
  *
  * <p>The apply thread or the snapshot writer thread writes snapshots, the event loop reads chunks and receives
  * snapshots: the newest header is published through a volatile field, publishing is serialized (see
@@ -45,8 +52,14 @@ final class SnapshotFiles implements SnapshotSource {
     private static final int KEEP = 2;
     private static final String RECEIVING = "receiving.tmp";
 
+    private static final String SNAPSHOT = "snapshot";
+    private static final String CHECKPOINT = "checkpoint";
+
     private final Path dir;
     private volatile SnapshotFormat.Header latest;
+    private volatile SnapshotFormat.Header checkpoint;
+    /** Called (on the event loop) when a follower needs a snapshot newer than {@link #latest}; see {@link #request}. */
+    private volatile java.util.function.LongConsumer onRequest = atLeast -> { };
 
     private SnapshotFiles(Path dir) {
         this.dir = dir;
@@ -62,14 +75,8 @@ final class SnapshotFiles implements SnapshotSource {
                 }
             }
             SnapshotFiles files = new SnapshotFiles(dir);
-            for (Path candidate : files.snapshotsNewestFirst()) {
-                try {
-                    files.latest = verify(candidate);
-                    break;
-                } catch (CorruptLogException e) {
-                    LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; trying an older snapshot");
-                }
-            }
+            files.latest = files.newestValid(SNAPSHOT);
+            files.checkpoint = files.newestValid(CHECKPOINT);
             return files;
         } catch (IOException e) {
             throw new LogStoreException("cannot open snapshot directory " + dir + ": " + e, e);
@@ -81,13 +88,72 @@ final class SnapshotFiles implements SnapshotSource {
         return latest;
     }
 
+    /** {@return the newest snapshot or checkpoint (the newer by index; the snapshot on a tie), or null} */
+    SnapshotFormat.Header newest() {
+        SnapshotFormat.Header s = latest;
+        SnapshotFormat.Header c = checkpoint;
+        if (c == null || (s != null && s.index() >= c.index())) {
+            return s;
+        }
+        return c;
+    }
+
+    /** {@return whether {@code h}, from {@link #newest()}, is a checkpoint (it carries no state)} */
+    boolean isCheckpoint(SnapshotFormat.Header h) {
+        return h != null && h.equals(checkpoint) && !h.equals(latest);
+    }
+
+    /**
+     * Hands a follower's need for a newer snapshot to whoever writes them ({@link Applier}); called on the event loop.
+     *
+     * @param atLeast the index the snapshot must reach
+     */
+    @Override
+    public void request(long atLeast) {
+        onRequest.accept(atLeast);
+    }
+
+    /** Sets what {@link #request(long)} calls. */
+    void onRequest(java.util.function.LongConsumer handler) {
+        this.onRequest = handler;
+    }
+
+    /**
+     * Records a checkpoint: the state machine holds the log up to {@code index} durably. Written atomically like a
+     * snapshot (it is one, with no data), in microseconds; called on the apply thread.
+     */
+    SnapshotFormat.Header writeCheckpoint(long index, long term, MembershipCodec.Membership membership) {
+        Path tmp = dir.resolve(CHECKPOINT + "-" + index + ".writing.tmp");
+        try {
+            Files.write(tmp, SnapshotFormat.encode(index, term, membership, new byte[0]));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            SnapshotFormat.Header h = verify(tmp);
+            synchronized (this) {
+                Files.move(tmp, pathOf(CHECKPOINT, h), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+                fsyncDirectory();
+                SnapshotFormat.Header current = checkpoint;
+                if (current == null || h.index() >= current.index()) {
+                    checkpoint = h;
+                }
+                prune();
+            }
+            return h;
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new LogStoreException("cannot write checkpoint " + index + " in " + dir + ": " + e, e);
+        }
+    }
+
     @Override
     public byte[] read(long index, long offset, int maxBytes) {
         SnapshotFormat.Header h = latest;
         if (h == null || h.index() != index) {
             return null;
         }
-        try (RandomAccessFile file = new RandomAccessFile(pathOf(h).toFile(), "r")) {
+        try (RandomAccessFile file = new RandomAccessFile(pathOf(SNAPSHOT, h).toFile(), "r")) {
             int length = (int) Math.max(0, Math.min(maxBytes, file.length() - offset));
             byte[] out = new byte[length];
             file.seek(offset);
@@ -96,7 +162,7 @@ final class SnapshotFiles implements SnapshotSource {
         } catch (NoSuchFileException | java.io.FileNotFoundException pruned) {
             return null;
         } catch (IOException e) {
-            throw new LogStoreException("cannot read snapshot " + pathOf(h) + ": " + e, e);
+            throw new LogStoreException("cannot read snapshot " + pathOf(SNAPSHOT, h) + ": " + e, e);
         }
     }
 
@@ -212,7 +278,7 @@ final class SnapshotFiles implements SnapshotSource {
      * records it with the data.
      */
     void restore(SnapshotFormat.Header h, StateMachine sm) {
-        Path file = pathOf(h);
+        Path file = pathOf(SNAPSHOT, h);
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
             DataInputStream in = new DataInputStream(raw);
             in.skipNBytes(SnapshotFormat.headerLength(h.membership()));
@@ -243,7 +309,7 @@ final class SnapshotFiles implements SnapshotSource {
         if (cancelled.getAsBoolean()) {
             throw new InterruptedIOException("snapshot write cancelled");
         }
-        Files.move(tmp, pathOf(h), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, pathOf(SNAPSHOT, h), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDirectory();
         SnapshotFormat.Header current = latest;
         if (current == null || h.index() >= current.index()) {
@@ -254,16 +320,30 @@ final class SnapshotFiles implements SnapshotSource {
     }
 
     private void prune() throws IOException {
-        List<Path> all = snapshotsNewestFirst();
-        for (int i = KEEP; i < all.size(); i++) {
-            Files.deleteIfExists(all.get(i));
+        for (String kind : List.of(SNAPSHOT, CHECKPOINT)) {
+            List<Path> all = newestFirst(kind);
+            for (int i = KEEP; i < all.size(); i++) {
+                Files.deleteIfExists(all.get(i));
+            }
         }
     }
 
-    private List<Path> snapshotsNewestFirst() throws IOException {
+    /** The newest file of a kind that passes its checksum, or null; damaged ones are named in the log and skipped. */
+    private SnapshotFormat.Header newestValid(String kind) throws IOException {
+        for (Path candidate : newestFirst(kind)) {
+            try {
+                return verify(candidate);
+            } catch (CorruptLogException e) {
+                LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; trying an older " + kind);
+            }
+        }
+        return null;
+    }
+
+    private List<Path> newestFirst(String kind) throws IOException {
         List<Path> out = new ArrayList<>();
         try (var files = Files.list(dir)) {
-            files.filter(p -> p.getFileName().toString().matches("snapshot-\\d+-\\d+\\.snap")).forEach(out::add);
+            files.filter(p -> p.getFileName().toString().matches(kind + "-\\d+-\\d+\\.snap")).forEach(out::add);
         }
         out.sort(Comparator.comparingLong(SnapshotFiles::indexOf).reversed());
         return out;
@@ -273,8 +353,8 @@ final class SnapshotFiles implements SnapshotSource {
         return Long.parseLong(p.getFileName().toString().split("-")[1]);
     }
 
-    private Path pathOf(SnapshotFormat.Header h) {
-        return dir.resolve("snapshot-" + h.index() + "-" + h.term() + ".snap");
+    private Path pathOf(String kind, SnapshotFormat.Header h) {
+        return dir.resolve(kind + "-" + h.index() + "-" + h.term() + ".snap");
     }
 
     /** Reads a whole snapshot file, checking its structure and checksum without holding its data in memory. */

@@ -69,6 +69,10 @@ final class DurableKvStateMachine implements StateMachine {
     final Disk disk;
     /** Whether {@link #openSnapshotView()} offers views (else the engine writes snapshots with writeSnapshot). */
     volatile boolean views = true;
+    /** Whether it reports its state durable ({@link #persistApplied()}), so the engine takes checkpoints. */
+    volatile boolean checkpoints;
+    /** How often {@link #persistApplied()} made the state durable. */
+    final AtomicInteger persists = new AtomicInteger();
     /** If set, each view's writeTo waits for it before writing. */
     volatile CountDownLatch writeGate;
     /** Counted down when a view's writeTo starts. */
@@ -140,6 +144,16 @@ final class DurableKvStateMachine implements StateMachine {
 
     @Override
     public long lastAppliedIndex() {
+        return disk.index();
+    }
+
+    /** The disk is always "synced" here (tests lose changes with {@link Disk#resetTo}): answers its index. */
+    @Override
+    public long persistApplied() {
+        if (!checkpoints) {
+            return -1;
+        }
+        persists.incrementAndGet();
         return disk.index();
     }
 

@@ -59,6 +59,17 @@ final class SimNode {
     long ticksGiven;
     /** The member is frozen (a GC pause) until this time: its events wait, its clock keeps running. */
     long pausedUntil;
+    /**
+     * With {@link Simulation#DURABLE}: the newest checkpoint (durable): the state machine was synced at its index and
+     * the log compacted behind it; full snapshots are then made only when a follower needs one ({@link #onRequest}).
+     */
+    io.flotilla.raft.core.protocol.SnapshotFormat.Header checkpoint;
+    /** A snapshot for a follower is being written (see {@link #onRequest}); volatile state. */
+    boolean materializing;
+    /** What the protocol's {@link io.flotilla.raft.core.protocol.SnapshotSource#request(long)} calls. */
+    java.util.function.LongConsumer onRequest = atLeast -> {
+        throw new IllegalStateException("a snapshot was requested although the newest covers the log");
+    };
     /** Durable snapshots by index (survive crashes), and the one being received (lost in a crash). */
     final java.util.TreeMap<Long, StoredSnapshot> snapshots = new java.util.TreeMap<>();
     java.io.ByteArrayOutputStream receiving = new java.io.ByteArrayOutputStream();
@@ -80,6 +91,11 @@ final class SimNode {
         @Override
         public io.flotilla.raft.core.protocol.SnapshotFormat.Header latest() {
             return snapshots.isEmpty() ? null : snapshots.lastEntry().getValue().header();
+        }
+
+        @Override
+        public void request(long atLeast) {
+            onRequest.accept(atLeast);
         }
 
         @Override

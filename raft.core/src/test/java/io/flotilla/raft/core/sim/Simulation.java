@@ -160,17 +160,20 @@ final class Simulation {
             closeDisks();
         }
         return new Summary(steps, history.size(), checker.maxCommitted(), leaseHits, followerReads, timeoutNows, pauses,
-                checker.configurationsApplied(), snapshotsInstalled, resumedFromStateMachine, restoredOverStateMachine);
+                checker.configurationsApplied(), snapshotsInstalled, resumedFromStateMachine, restoredOverStateMachine,
+                checkpoints, snapshotsMaterialized);
     }
 
     /**
      * What a passing run did, for the test's log and to show that every feature was exercised. The last two count
      * restarts with {@link #DURABLE} state machines: resumed from the state machine's own index, and given the
-     * snapshot because the state machine (fallen back to an older copy) was behind it.
+     * snapshot because the state machine (fallen back to an older copy) was behind it; then the checkpoints taken
+     * and the snapshots written because a follower needed one.
      */
     record Summary(long steps, int operations, long committed, long leaseReadsWithoutRoundTrip,
                    long followerReads, long timeoutNowDelivered, long pauses, long configurationsCommitted,
-                   long snapshotsInstalled, long resumedFromStateMachine, long restoredOverStateMachine) {
+                   long snapshotsInstalled, long resumedFromStateMachine, long restoredOverStateMachine,
+                   long checkpoints, long snapshotsMaterialized) {
 
         Summary plus(Summary o) {
             return new Summary(steps + o.steps, operations + o.operations, committed + o.committed,
@@ -178,7 +181,8 @@ final class Simulation {
                     timeoutNowDelivered + o.timeoutNowDelivered, pauses + o.pauses,
                     configurationsCommitted + o.configurationsCommitted, snapshotsInstalled + o.snapshotsInstalled,
                     resumedFromStateMachine + o.resumedFromStateMachine,
-                    restoredOverStateMachine + o.restoredOverStateMachine);
+                    restoredOverStateMachine + o.restoredOverStateMachine, checkpoints + o.checkpoints,
+                    snapshotsMaterialized + o.snapshotsMaterialized);
         }
     }
 
@@ -189,6 +193,8 @@ final class Simulation {
     private long snapshotsInstalled;
     private long resumedFromStateMachine;
     private long restoredOverStateMachine;
+    private long checkpoints;
+    private long snapshotsMaterialized;
 
     // ------------------------------------------------------------------------------------------ event machinery
 
@@ -270,8 +276,11 @@ final class Simulation {
         n.stateMachine = sm;
         io.flotilla.raft.core.protocol.MembershipCodec.Membership initial =
                 new io.flotilla.raft.core.protocol.MembershipCodec.Membership(configuration, Map.of());
-        io.flotilla.raft.core.protocol.SnapshotFormat.Header snapshot = n.snapshots.isEmpty() ? null
+        io.flotilla.raft.core.protocol.SnapshotFormat.Header full = n.snapshots.isEmpty() ? null
                 : n.snapshots.lastEntry().getValue().header();
+        // The newer of the newest snapshot and the newest checkpoint (the snapshot on a tie), as the runtime's.
+        boolean fromCheckpoint = n.checkpoint != null && (full == null || n.checkpoint.index() > full.index());
+        io.flotilla.raft.core.protocol.SnapshotFormat.Header snapshot = fromCheckpoint ? n.checkpoint : full;
         long applied = sm.appliedIndex();
         long first = n.disk.firstIndex();
         long last = n.disk.lastIndex();
@@ -299,6 +308,10 @@ final class Simulation {
             // Only durable entries are applied, and a crash keeps the durable log: this would be an engine bug.
             throw new IllegalStateException(n.id + ": state machine at " + applied + " beyond the log (last " + last
                     + ") and the snapshot (" + snapshotIndex + ")");
+        } else if (fromCheckpoint) {
+            // A crash never takes the state machine below its last sync: this would be an engine bug.
+            throw new IllegalStateException(n.id + ": state machine at " + applied + " behind the checkpoint at "
+                    + snapshotIndex);
         } else if (snapshot == null) {
             sm.restore(new byte[0], 0); // nothing to resume from: start empty, replay the whole log
             n.appliedTerm = 0;
@@ -322,6 +335,15 @@ final class Simulation {
             }
         }
         n.lastSnapshotIndex = snapshotIndex;
+        int epoch = n.epoch;
+        n.materializing = false;
+        n.onRequest = atLeast -> {
+            if (!n.materializing) {
+                // Written from a view in the background, as the runtime's Applier does: it takes a while.
+                n.materializing = true;
+                at(1 + random.nextInt(20), () -> onNode(n, epoch, () -> materialize(n, atLeast)));
+            }
+        };
         n.protocol = new RaftProtocol(n.id, configuration, Map.of(), options,
                 io.flotilla.raft.core.protocol.StableLog.over(n.disk), n.disk.state(), snapshot, resumeAt,
                 n.snapshotSource, random.split());
@@ -473,6 +495,17 @@ final class Simulation {
         if (applied - n.lastSnapshotIndex < options.snapshotThresholdEntries()) {
             return;
         }
+        if (DURABLE) {
+            // A checkpoint (Applier#maybeCheckpoint): the state machine synced, so a crash never falls back below it.
+            n.durableCheckpoint = n.stateMachine.copy();
+            n.checkpoint = io.flotilla.raft.core.protocol.SnapshotFormat.decode(
+                    io.flotilla.raft.core.protocol.SnapshotFormat.encode(applied, n.appliedTerm, n.appliedMembership,
+                            new byte[0])).header();
+            checkpoints++;
+            n.lastSnapshotIndex = applied;
+            n.protocol.compactLog(applied);
+            return;
+        }
         byte[] bytes = io.flotilla.raft.core.protocol.SnapshotFormat.encode(applied, n.appliedTerm,
                 n.appliedMembership, n.stateMachine.snapshot());
         n.snapshots.put(applied, new SimNode.StoredSnapshot(
@@ -482,6 +515,25 @@ final class Simulation {
         }
         n.lastSnapshotIndex = applied;
         n.protocol.compactLog(applied);
+    }
+
+    /** A follower needs a snapshot at or beyond {@code atLeast}: one is written at the applied index (Applier#materialize). */
+    private void materialize(SimNode n, long atLeast) {
+        n.materializing = false;
+        long applied = n.stateMachine.appliedIndex();
+        if (!n.snapshots.isEmpty() && n.snapshots.lastKey() >= atLeast) {
+            return;
+        }
+        byte[] bytes = io.flotilla.raft.core.protocol.SnapshotFormat.encode(applied, n.appliedTerm,
+                n.appliedMembership, n.stateMachine.snapshot());
+        n.snapshots.put(applied, new SimNode.StoredSnapshot(
+                io.flotilla.raft.core.protocol.SnapshotFormat.decode(bytes).header(), bytes));
+        while (n.snapshots.size() > 2) {
+            n.snapshots.pollFirstEntry();
+        }
+        snapshotsMaterialized++;
+        trace.add(now, n.id + " writes a snapshot at " + applied + " for a follower that needs " + atLeast);
+        pump(n);
     }
 
     private void applyCommitted(SimNode n, List<LogEntry> committed) {

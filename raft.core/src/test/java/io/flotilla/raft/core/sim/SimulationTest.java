@@ -25,7 +25,7 @@ class SimulationTest {
             return;
         }
         int seeds = Integer.getInteger("flotilla.sim.seeds", 300);
-        Simulation.Summary total = new Simulation.Summary(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        Simulation.Summary total = new Simulation.Summary(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         for (long seed = 1; seed <= seeds; seed++) {
             total = total.plus(new Simulation(seed, sizeFor(seed), false).run());
         }
@@ -43,8 +43,11 @@ class SimulationTest {
         assertTrue(total.snapshotsInstalled() > 0, "no snapshot was sent to a follower");
         if (Simulation.DURABLE) {
             System.out.printf("durable state machines: %d restarts resumed from the state machine's own index, %d"
-                    + " restored the snapshot over an older state machine%n", total.resumedFromStateMachine(),
-                    total.restoredOverStateMachine());
+                    + " restored the snapshot over an older state machine; %d checkpoints, %d snapshots written for a"
+                    + " follower%n", total.resumedFromStateMachine(), total.restoredOverStateMachine(),
+                    total.checkpoints(), total.snapshotsMaterialized());
+            assertTrue(total.checkpoints() > 0, "no checkpoint was taken");
+            assertTrue(total.snapshotsMaterialized() > 0, "no snapshot was written for a follower behind a checkpoint");
             assertTrue(total.resumedFromStateMachine() > 0, "no restart resumed from its state machine");
             assertTrue(total.restoredOverStateMachine() > 0, "no state machine behind its snapshot was restored");
         }
