@@ -35,6 +35,15 @@ public interface Backend extends BackendReader, AutoCloseable {
     BackendView view();
 
     /**
+     * Says whether what is committed survives closing the backend and opening it again on the same directory. A state
+     * machine over a durable backend is its own snapshot (the engine compacts the log behind its synced state); over
+     * one that is not, the engine keeps writing full snapshots to recover it from.
+     *
+     * @return true if the backend keeps its data on disk
+     */
+    boolean durable();
+
+    /**
      * Makes every batch committed so far durable (an fsync of the backend's journal).
      *
      * @throws BackendException if the disk fails

@@ -132,6 +132,12 @@ final class MemoryBackend implements Backend {
         }
     }
 
+    /** {@return false: the maps live on the heap and go with the process} */
+    @Override
+    public boolean durable() {
+        return false;
+    }
+
     /** Nothing to do: nothing is on disk. */
     @Override
     public void sync() {

@@ -261,6 +261,12 @@ final class RocksDbBackend implements Backend {
         }
     }
 
+    /** {@return true: batches go to the WAL and the SST files on disk} */
+    @Override
+    public boolean durable() {
+        return true;
+    }
+
     /** Syncs the WAL: every batch committed so far is then on disk. */
     @Override
     public void sync() {

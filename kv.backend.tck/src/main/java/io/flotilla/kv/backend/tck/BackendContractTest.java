@@ -111,6 +111,8 @@ public abstract class BackendContractTest extends BackendTestSupport {
             assertEquals(Map.of(), scan(b, t));
         }
         assertTrue(b.sizeBytes() >= 0 && b.sizeInUseBytes() >= 0, "sizes are never negative");
+        // The engine trusts this answer to compact its log behind the backend's synced state (see Backend#durable).
+        assertEquals(durable(), b.durable(), "the backend says whether it keeps its data across a reopen");
     }
 
     @Test

@@ -21,6 +21,14 @@ final class EngineOptionsBinder {
             "requestTimeoutMillis", "preVote", "checkQuorum", "clockDriftBoundPercent", "snapshotThresholdEntries",
             "snapshotKeepTailEntries", "snapshotSizeRatio"));
 
+    /**
+     * The KV service's log compaction defaults, etcd's: a checkpoint (the backend synced, the log compacted behind it)
+     * every 100,000 entries ({@code --snapshot-count}), keeping 5,000 entries behind it for followers that lag
+     * ({@code SnapshotCatchUpEntries}); a follower further behind is sent a snapshot of the backend.
+     */
+    static final long SNAPSHOT_THRESHOLD_ENTRIES = 100_000;
+    static final long SNAPSHOT_KEEP_TAIL_ENTRIES = 5_000;
+
     private EngineOptionsBinder() {
     }
 
@@ -35,8 +43,8 @@ final class EngineOptionsBinder {
         RaftOptions defaults = RaftOptions.defaults();
         long electionMin = defaults.electionTimeoutMinMillis();
         long electionMax = defaults.electionTimeoutMaxMillis();
-        long snapshotThreshold = defaults.snapshotThresholdEntries();
-        long snapshotKeepTail = defaults.snapshotKeepTailEntries();
+        long snapshotThreshold = SNAPSHOT_THRESHOLD_ENTRIES;
+        long snapshotKeepTail = SNAPSHOT_KEEP_TAIL_ENTRIES;
         for (Map.Entry<String, String> e : options.entrySet()) {
             String name = e.getKey();
             String value = e.getValue() == null ? "" : e.getValue().trim();

@@ -128,6 +128,22 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         return store.appliedIndex();
     }
 
+    /**
+     * Syncs the backend, so the engine may compact its log behind what is applied; -1 over a backend that keeps
+     * nothing on disk (memory), which then gets full snapshots as before.
+     */
+    @Override
+    public long persistApplied() {
+        if (!store.backend().durable()) {
+            return -1;
+        }
+        untilStored(() -> {
+            store.backend().sync();
+            return null;
+        });
+        return store.appliedIndex();
+    }
+
     @Override
     public void skip(long index) {
         untilStored(() -> {

@@ -46,6 +46,22 @@ class DurableStateTest {
     }
 
     @Test
+    void overADurableBackendTheStateMachineIsItsOwnSnapshotOverMemoryItIsNot() throws Exception {
+        try (KvStateMachine sm = new KvStateMachine(TestStores.open("rocksdb", dir.resolve("rocks")))) {
+            for (int i = 1; i <= 5; i++) {
+                sm.apply(LogEntry.command(i, 1, Command.newBuilder().setPut(put("k" + i, "v")).build().toByteArray()));
+            }
+            sm.skip(6);
+            // The engine compacts its log behind this index: it must be the one the synced backend holds.
+            assertEquals(6, sm.persistApplied());
+        }
+        try (KvStateMachine sm = new KvStateMachine(TestStores.open("memory", dir.resolve("memory")))) {
+            sm.skip(1);
+            assertEquals(-1, sm.persistApplied(), "a heap backend is lost with the process: full snapshots stay");
+        }
+    }
+
+    @Test
     void aRefusedCommandStillRecordsItsIndex() throws Exception {
         try (KvStateMachine sm = new KvStateMachine(TestStores.open("rocksdb", dir))) {
             sm.apply(LogEntry.command(1, 1, Command.newBuilder().setCompaction(

@@ -72,6 +72,11 @@ final class FaultyBackend implements Backend {
     }
 
     @Override
+    public boolean durable() {
+        return inner.durable();
+    }
+
+    @Override
     public void sync() {
         inner.sync();
     }
