@@ -318,6 +318,14 @@ public final class RaftProtocol {
     public void compactLog(long snapshotIndex) {
         long through = Math.min(snapshotIndex - options.snapshotKeepTailEntries(), log.durableIndex());
         through = Math.min(through, appliedIndex);
+        // Not past a snapshot being sent to a follower that answers (etcd pauses compaction the same way): the
+        // follower needs the entries after it, and a transfer that outlasted every checkpoint interval would
+        // otherwise start over forever. One that stopped answering holds nothing back.
+        for (Progress pr : progress.values()) {
+            if (pr.mode == Progress.Mode.SNAPSHOT && now - pr.heardAt <= options.electionTimeoutMaxTicks()) {
+                through = Math.min(through, pr.snapshotIndex);
+            }
+        }
         if (through > Math.max(log.firstIndex() - 1, compactThrough)) {
             membership.rebase(through, membership.at(through));
             compactThrough = through;

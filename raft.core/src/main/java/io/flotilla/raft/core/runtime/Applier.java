@@ -434,8 +434,9 @@ final class Applier implements Runnable {
 
     /**
      * A follower needs a snapshot at or beyond {@code atLeast} (the log behind a checkpoint is gone): writes one from
-     * a view at the applied index, which is at least the checkpoint's, in the background. Done once a write in flight
-     * ends if there is one. The log is not compacted behind it: checkpoints do that.
+     * a view at the applied index, which is at least the checkpoint's, in the background. While another write is in
+     * flight nothing starts; the protocol asks again at its next heartbeat. The log is not compacted behind it:
+     * checkpoints do that.
      */
     private void materialize(long atLeast) {
         io.flotilla.raft.core.protocol.SnapshotFormat.Header latest = snapshots.latest();

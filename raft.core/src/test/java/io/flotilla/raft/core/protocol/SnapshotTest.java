@@ -267,6 +267,33 @@ class SnapshotTest {
      * answer does not move the match index; the follower must still leave probing, or every answer triggers another
      * empty AppendEntries, forever.
      */
+    /**
+     * etcd pauses log compaction while a snapshot is in flight: a follower installing the snapshot at 13 needs the
+     * entries after 13, so a newer snapshot must not compact them away meanwhile (with snapshots written on demand,
+     * behind checkpoints, the transfer would otherwise start over at every checkpoint, possibly forever).
+     */
+    @Test
+    void compactionStopsAtASnapshotBeingSentToAFollowerThatAnswers() {
+        Lagging s = new Lagging();
+        FeatureCluster c = s.c;
+        c.m("n3").manualInstall = true;
+        s.heartbeatTick();
+        c.settle(); // every chunk delivered and answered but the last, which waits for the install
+        assertTrue(c.m("n3").received != null, "n3 holds the whole snapshot, not yet installed");
+        for (int i = 0; i < 5; i++) {
+            c.propose("n1", "more-" + i);
+        }
+        c.settle();
+        c.heartbeat("n1");
+        c.takeSnapshot("n1");
+        assertEquals(14, c.p("n1").firstIndex(), "n1 keeps the entries after the snapshot n3 is installing");
+
+        c.install("n3");
+        c.settle();
+        c.takeSnapshot("n1");
+        assertEquals(c.m("n1").appliedIndex + 1, c.p("n1").firstIndex(), "once installed, compaction goes on");
+    }
+
     @Test
     void anIdleFollowerThatInstalledASnapshotIsNotProbedOverAndOver() {
         Lagging s = new Lagging(false);

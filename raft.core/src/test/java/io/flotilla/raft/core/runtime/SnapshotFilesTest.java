@@ -139,4 +139,40 @@ class SnapshotFilesTest {
         assertEquals(files.latest().size(), whole.size());
         assertEquals(20, SnapshotFormat.decode(whole.toByteArray()).header().index());
     }
+
+    @Test
+    void checkpointsAreKeptApartFromSnapshotsAndTheNewerOfTheTwoIsWhereRecoveryStarts() throws IOException {
+        SnapshotFiles files = SnapshotFiles.open(dir);
+        files.write(10, 1, MEMBERS, new BytesMachine("state at 10"));
+        for (long index : new long[] {20, 30, 40}) {
+            files.writeCheckpoint(index, 2, MEMBERS);
+        }
+        SnapshotFiles reopened = SnapshotFiles.open(dir);
+        assertEquals(10, reopened.latest().index(), "what a leader sends is always a full snapshot");
+        assertEquals(40, reopened.newest().index(), "the log may start after the newest checkpoint");
+        assertEquals(2, reopened.newest().term());
+        assertEquals(MEMBERS, reopened.newest().membership());
+        assertTrue(reopened.isCheckpoint(reopened.newest()));
+        try (Stream<Path> all = Files.list(dir)) {
+            assertEquals(List.of("checkpoint-30-2.snap", "checkpoint-40-2.snap", "snapshot-10-1.snap"),
+                    all.map(p -> p.getFileName().toString()).sorted().toList(), "the newest two checkpoints kept");
+        }
+
+        reopened.write(45, 2, MEMBERS, new BytesMachine("state at 45"));
+        assertEquals(45, reopened.newest().index(), "a snapshot newer than every checkpoint comes first");
+        assertTrue(!reopened.isCheckpoint(reopened.newest()));
+
+        // A damaged checkpoint is named and skipped, as a damaged snapshot is.
+        Files.write(dir.resolve("checkpoint-50-2.snap"), new byte[] {1, 2, 3});
+        assertEquals(45, SnapshotFiles.open(dir).newest().index());
+    }
+
+    @Test
+    void aRequestForANewerSnapshotReachesTheHandler() {
+        SnapshotFiles files = SnapshotFiles.open(dir);
+        long[] asked = {-1};
+        files.onRequest(atLeast -> asked[0] = atLeast);
+        files.request(77);
+        assertEquals(77, asked[0]);
+    }
 }
