@@ -107,6 +107,8 @@ public final class RaftProtocol {
     /** The last chunk was handed to the runtime; the snapshot is being installed. */
     private NodeId installingFrom;
     private long compactThrough;
+    /** The newest snapshot or checkpoint index the log may be compacted behind (see {@link #compactLog}). */
+    private long compactionWanted;
     private final List<Ready.SnapshotChunk> snapshotChunks = new ArrayList<>();
     private final List<Ready.ReadReady> readsReady = new ArrayList<>();
     private final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
@@ -316,6 +318,9 @@ public final class RaftProtocol {
      * @param snapshotIndex the snapshot's last included index (at most the applied index)
      */
     public void compactLog(long snapshotIndex) {
+        // Remembered: a compaction held back by a transfer below is retried at the leader's heartbeats.
+        compactionWanted = Math.max(compactionWanted, snapshotIndex);
+        snapshotIndex = compactionWanted;
         long through = Math.min(snapshotIndex - options.snapshotKeepTailEntries(), log.durableIndex());
         through = Math.min(through, appliedIndex);
         // Not past a snapshot being sent to a follower that answers (etcd pauses compaction the same way): the
@@ -844,6 +849,9 @@ public final class RaftProtocol {
             }
             pr.progressedSinceHeartbeat = false;
             pr.probeSent = false;
+        }
+        if (compactionWanted > 0) {
+            compactLog(compactionWanted); // once a held-back transfer is done or its follower went silent
         }
         broadcastAppends(true);
     }
