@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flotilla.raft.api.NodeId;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -79,13 +76,7 @@ class CheckpointTest extends DurableClusterTestBase {
         assertEquals(0, leaderSm.viewsOpened.get(), "no snapshot was written while no follower needed one");
 
         // A new disk, an empty log, no snapshot: the member lost everything.
-        stores.put(wiped, new TestLogStore(wiped.value()));
-        disks.put(wiped, new DurableKvStateMachine.Disk());
-        try (Stream<Path> files = Files.list(dirOf(wiped))) {
-            for (Path p : files.toList()) {
-                Files.delete(p);
-            }
-        }
+        wipe(wiped);
         startCheckpointing(wiped);
         DurableKvStateMachine sm = machines.get(wiped);
         awaitCaughtUp(wiped, leader);

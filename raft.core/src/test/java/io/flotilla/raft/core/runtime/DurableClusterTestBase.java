@@ -133,6 +133,17 @@ abstract class DurableClusterTestBase {
                 5_000, id + " holds the leader's state up to its last index " + leader.status().lastLogIndex());
     }
 
+    /** The member lost everything: a new disk, an empty log, no snapshot (it must be stopped). */
+    void wipe(NodeId id) throws java.io.IOException {
+        stores.put(id, new TestLogStore(id.value()));
+        disks.put(id, new DurableKvStateMachine.Disk());
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dirOf(id))) {
+            for (Path p : files.toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+    }
+
     Path dirOf(NodeId id) {
         return dir.resolve(id.value());
     }

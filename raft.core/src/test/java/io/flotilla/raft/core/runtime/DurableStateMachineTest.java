@@ -14,7 +14,6 @@ import io.flotilla.raft.core.protocol.SnapshotFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,7 +26,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -216,13 +214,7 @@ class DurableStateMachineTest extends DurableClusterTestBase {
         awaitSnapshotsSettled(leader.id()); // so that the follower installs exactly one
 
         // A new disk, an empty log, no snapshot: the member lost everything.
-        stores.put(wiped, new TestLogStore(wiped.value()));
-        disks.put(wiped, new DurableKvStateMachine.Disk());
-        try (Stream<Path> files = Files.list(dirOf(wiped))) {
-            for (Path p : files.toList()) {
-                Files.delete(p);
-            }
-        }
+        wipe(wiped);
         start(wiped);
         DurableKvStateMachine sm = machines.get(wiped);
         awaitCaughtUp(wiped, leader);

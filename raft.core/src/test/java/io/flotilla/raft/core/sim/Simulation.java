@@ -506,15 +506,20 @@ final class Simulation {
             n.protocol.compactLog(applied);
             return;
         }
+        storeFullSnapshot(n, applied);
+        n.lastSnapshotIndex = applied;
+        n.protocol.compactLog(applied);
+    }
+
+    /** Writes the state machine's full snapshot at {@code applied} as durable, keeping the newest two as the runtime. */
+    private static void storeFullSnapshot(SimNode n, long applied) {
         byte[] bytes = io.flotilla.raft.core.protocol.SnapshotFormat.encode(applied, n.appliedTerm,
                 n.appliedMembership, n.stateMachine.snapshot());
         n.snapshots.put(applied, new SimNode.StoredSnapshot(
                 io.flotilla.raft.core.protocol.SnapshotFormat.decode(bytes).header(), bytes));
         while (n.snapshots.size() > 2) {
-            n.snapshots.pollFirstEntry(); // keep the newest two, as the runtime does
+            n.snapshots.pollFirstEntry();
         }
-        n.lastSnapshotIndex = applied;
-        n.protocol.compactLog(applied);
     }
 
     /** A follower needs a snapshot at or beyond {@code atLeast}: one is written at the applied index (Applier#materialize). */
@@ -524,13 +529,7 @@ final class Simulation {
         if (!n.snapshots.isEmpty() && n.snapshots.lastKey() >= atLeast) {
             return;
         }
-        byte[] bytes = io.flotilla.raft.core.protocol.SnapshotFormat.encode(applied, n.appliedTerm,
-                n.appliedMembership, n.stateMachine.snapshot());
-        n.snapshots.put(applied, new SimNode.StoredSnapshot(
-                io.flotilla.raft.core.protocol.SnapshotFormat.decode(bytes).header(), bytes));
-        while (n.snapshots.size() > 2) {
-            n.snapshots.pollFirstEntry();
-        }
+        storeFullSnapshot(n, applied);
         snapshotsMaterialized++;
         trace.add(now, n.id + " writes a snapshot at " + applied + " for a follower that needs " + atLeast);
         pump(n);
