@@ -112,6 +112,18 @@ public interface StateMachine {
     }
 
     /**
+     * Tells the state machine that the engine has applied a batch of committed entries (each through
+     * {@link #apply(LogEntry)} or {@link #skip(long)}) and turns to other work next: reads, a checkpoint, or waiting
+     * for more entries. A state machine that writes the changes of many entries to its storage in one batch, as etcd
+     * commits its backend transaction once per batch of applied entries rather than once per entry, writes them now,
+     * so its stored state is never more than one batch behind. Its answers to {@link #query(byte[])} and its
+     * {@link #lastAppliedIndex()} at the next start must be right either way: a query sees every applied entry, and
+     * what a crash loses before the write the log still holds. The default does nothing.
+     */
+    default void batchApplied() {
+    }
+
+    /**
      * Takes a point-in-time view of the state for a snapshot. Called on the apply thread, which waits for it, so it
      * must be quick (a backend's consistent read view, not a copy of the data); the engine then writes the view out
      * on another thread while applying goes on, and closes it.

@@ -138,10 +138,20 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             return -1;
         }
         untilStored(() -> {
+            store.flush();
             store.backend().sync();
             return null;
         });
         return store.appliedIndex();
+    }
+
+    /** Writes the changes of the entries applied since the last batch to the backend, in one atomic batch. */
+    @Override
+    public void batchApplied() {
+        untilStored(() -> {
+            store.flush();
+            return null;
+        });
     }
 
     @Override
@@ -331,6 +341,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
     @Override
     public SnapshotView openSnapshotView() {
+        batchApplied(); // the view must hold every applied change
         io.flotilla.kv.backend.BackendView view = store.backend().view();
         return new SnapshotView() {
             @Override

@@ -220,9 +220,10 @@ public final class KvStore {
     }
 
     private static PutResponse put(MvccStore.WriteBatch batch, PutRequest r) {
-        KeyValue previous = batch.get(r.getKey());
+        // The previous record, value included, only when the request needs it: a plain put reads no value at all.
+        KeyValue previous = r.getPrevKv() || r.getIgnoreValue() ? batch.get(r.getKey()) : null;
         ByteString value = r.getIgnoreValue() ? previous.getValue() : r.getValue();
-        long lease = r.getIgnoreLease() ? previous.getLease() : r.getLease();
+        long lease = r.getIgnoreLease() ? batch.indexEntry(r.getKey()).lease() : r.getLease();
         batch.put(r.getKey(), value, lease);
         PutResponse.Builder response = PutResponse.newBuilder().setHeader(header(batch.writeRevision()));
         if (r.getPrevKv() && previous != null) {

@@ -11,10 +11,14 @@ import java.util.List;
  * not grow with the number of keys:
  *
  * <ul>
- *   <li>{@value #LATEST}: user key → its current record (an encoded {@code mvccpb.KeyValue}); deleted keys are
- *       absent. Reads at the current revision and puts (which need the previous record) touch only this table.</li>
- *   <li>{@value #HISTORY}: {@code escaped(user key) 0x00 0x01 ~revision} → the record written at that revision, or
- *       an empty value for a delete (a tombstone). The escaping keeps user keys in their unsigned-byte order even
+ *   <li>{@value #KEYS}: user key → its index entry: the revision of its current record, its create revision, version
+ *       and lease, 32 bytes ({@link #indexEntry}); deleted keys are absent. This is etcd's treeIndex, on disk: a put
+ *       reads only this small entry (never the previous value) to learn the create revision and version, and it stays
+ *       small enough for the block cache with millions of keys. Reads at the current revision find the record through
+ *       it in {@value #HISTORY}.</li>
+ *   <li>{@value #HISTORY}: {@code escaped(user key) 0x00 0x01 ~revision} → the record written at that revision (an
+ *       encoded {@code mvccpb.KeyValue}, the only place a value is stored), or an empty value for a delete (a
+ *       tombstone). The escaping keeps user keys in their unsigned-byte order even
  *       when one is a prefix of another, and the inverted revision puts a key's newest change first, so a read at
  *       revision R is one seek to {@code (key, ~R)}.</li>
  *   <li>{@value #REVISIONS}: {@code revision sub-revision} (big-endian) → a kind byte and the user key: every change
@@ -23,17 +27,25 @@ import java.util.List;
  *   <li>{@value #META}: the applied Raft index, the store revision and the compaction revisions, written in the same
  *       atomic batch as the changes they describe (etcd's consistent index).</li>
  * </ul>
+ *
+ * <p>Stores written before the key index existed kept every key's current record, value included, in a table
+ * {@value #LEGACY_LATEST}; {@link MvccStore} moves such a store to this layout when it opens it.
  */
 final class MvccLayout {
 
-    static final String LATEST = "latest";
+    static final String KEYS = "keys";
+    /** The table of current records of the earlier layout: empty, except in a store not migrated yet. */
+    static final String LEGACY_LATEST = "latest";
     static final String HISTORY = "history";
     static final String REVISIONS = "revisions";
     static final String META = "meta";
     static final String ALARMS = "alarms";
 
-    /** Every table, in the order a snapshot lists them. */
-    static final List<String> TABLES = List.of(META, LATEST, HISTORY, REVISIONS, ALARMS);
+    /**
+     * Every table, in the order a snapshot lists them. The legacy table stays declared so that a store or a snapshot
+     * of the earlier layout can still be opened, and then migrated.
+     */
+    static final List<String> TABLES = List.of(META, KEYS, HISTORY, REVISIONS, ALARMS, LEGACY_LATEST);
 
     static final byte[] APPLIED_INDEX = ascii("applied_index");
     static final byte[] REVISION = ascii("revision");
@@ -44,6 +56,9 @@ final class MvccLayout {
 
     static final byte KIND_PUT = 0;
     static final byte KIND_DELETE = 1;
+
+    /** The size of a {@link #KEYS} entry. */
+    static final int INDEX_ENTRY_BYTES = 32;
 
     /** Bytes after a key's escaped form in {@link #HISTORY}: the two terminator bytes and the revision. */
     private static final int SUFFIX = 2 + 8;
@@ -139,6 +154,45 @@ final class MvccLayout {
     static boolean sameKey(byte[] a, byte[] b) {
         int n = prefixLength(a);
         return n == prefixLength(b) && Arrays.equals(a, 0, n, b, 0, n);
+    }
+
+    /**
+     * A key's {@link #KEYS} entry.
+     *
+     * @param modRevision    the revision of its current record (where the record is in {@link #HISTORY})
+     * @param createRevision the revision that created it (since its last delete)
+     * @param version        the number of changes since it was created
+     * @param lease          its lease, 0 for none
+     */
+    record IndexEntry(long modRevision, long createRevision, long version, long lease) {
+
+        /** {@return the entry of a key's current record} */
+        static IndexEntry of(io.flotilla.kv.service.internal.proto.mvcc.KeyValue kv) {
+            return new IndexEntry(kv.getModRevision(), kv.getCreateRevision(), kv.getVersion(), kv.getLease());
+        }
+
+        /** {@return the entry's stored form: four big-endian longs} */
+        byte[] encode() {
+            return ByteBuffer.allocate(INDEX_ENTRY_BYTES).putLong(modRevision).putLong(createRevision)
+                    .putLong(version).putLong(lease).array();
+        }
+
+        /**
+         * Reads a stored entry.
+         *
+         * @param b   the stored bytes
+         * @param key the user key, named if the entry is malformed
+         * @return the entry
+         * @throws IllegalStateException if {@code b} is not an entry
+         */
+        static IndexEntry decode(byte[] b, byte[] key) {
+            if (b.length != INDEX_ENTRY_BYTES) {
+                throw new IllegalStateException("malformed key index entry of " + b.length + " bytes for key "
+                        + java.util.HexFormat.of().formatHex(key));
+            }
+            ByteBuffer in = ByteBuffer.wrap(b);
+            return new IndexEntry(in.getLong(), in.getLong(), in.getLong(), in.getLong());
+        }
     }
 
     /** Returns the {@link #REVISIONS} key of a change. */

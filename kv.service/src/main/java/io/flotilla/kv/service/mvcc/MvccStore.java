@@ -23,7 +23,14 @@ import java.util.TreeMap;
  * is held on the heap: see {@link MvccLayout} for where things are.
  *
  * <p>Every change is written together with the Raft index of the command that made it ({@link #beginApply}), in one
- * atomic backend batch, so a restarted member knows exactly which commands its state holds.
+ * atomic backend batch, so a restarted member knows exactly which commands its state holds. Like etcd's batch
+ * transaction, the changes of many commands go to the backend in one such batch: they collect in a <em>group</em>
+ * (the backend batch being built, and each changed key's current record in memory, which reads consult first) until
+ * {@link #flush()}, which the state machine calls once per batch of applied entries and before anything that reads
+ * the backend directly (a view, a compaction, a read below the current revision). A group is bounded
+ * ({@value #GROUP_MAX_CHANGES} changes or {@value #GROUP_MAX_BYTES} bytes). One backend commit per batch of commands
+ * instead of one per command is what makes writes cheap: the commit (its journal append and the backend's locking)
+ * was most of a put's cost on the apply thread.
  *
  * <p>Not thread-safe: the Raft engine's apply thread drives it. The background {@link Compactor} works on history no
  * read can reach any more, and {@link #revision()} may be read from any thread.
@@ -34,7 +41,16 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     public static final long INITIAL_REVISION = 1;
 
     private final Backend backend;
-    private final Table latest;
+    private static final System.Logger LOG = System.getLogger(MvccStore.class.getName());
+    /** Keys per batch when a store of the earlier layout is moved to the key index. */
+    private static final int MIGRATION_BATCH = 10_000;
+    /** Changes per group at most: etcd's {@code defaultBatchLimit}. */
+    static final int GROUP_MAX_CHANGES = 10_000;
+    /** Key and value bytes per group at most, which bounds the memory a group holds. */
+    static final int GROUP_MAX_BYTES = 8 << 20;
+
+    private final Table keys;
+    private final Table legacyLatest;
     private final Table history;
     private final Table revisions;
     private final Table meta;
@@ -45,6 +61,14 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     private long applyingIndex;
     private boolean applyRecorded = true;
     private long appliedIndex;
+    /** The group: the backend batch being built, null if none; and each key it changes → its record (null: deleted). */
+    private io.flotilla.kv.backend.WriteBatch group;
+    private final NavigableMap<ByteString, KeyValue> unflushed = new TreeMap<>(KeyRange.KEY_ORDER);
+    private int groupChanges;
+    private long groupBytes;
+    /** The revision and the applied index the backend holds. */
+    private long flushedRevision;
+    private long flushedIndex;
 
     /**
      * Opens the store kept in a backend (empty or written before by this class) and resumes a compaction a restart
@@ -54,7 +78,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      */
     public MvccStore(Backend backend) {
         this.backend = backend;
-        this.latest = backend.table(MvccLayout.LATEST);
+        this.keys = backend.table(MvccLayout.KEYS);
+        this.legacyLatest = backend.table(MvccLayout.LEGACY_LATEST);
         this.history = backend.table(MvccLayout.HISTORY);
         this.revisions = backend.table(MvccLayout.REVISIONS);
         this.meta = backend.table(MvccLayout.META);
@@ -68,12 +93,47 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     }
 
     private void load() {
+        migrateLegacyLatest();
         long stored = MvccLayout.readLong(backend.get(meta, MvccLayout.REVISION));
         revision = stored == 0 ? INITIAL_REVISION : stored;
         compactRevision = MvccLayout.readLong(backend.get(meta, MvccLayout.SCHEDULED_COMPACT));
         appliedIndex = backend.get(meta, MvccLayout.RESTORING) != null ? 0
                 : MvccLayout.readLong(backend.get(meta, MvccLayout.APPLIED_INDEX));
+        flushedRevision = revision;
+        flushedIndex = appliedIndex;
         compactor.schedule(compactRevision);
+    }
+
+    /**
+     * Moves a store of the earlier layout, which kept every key's current record (value included) in
+     * {@link MvccLayout#LEGACY_LATEST}, to the key index, in bounded batches. Each batch writes index entries and
+     * removes the records they replace atomically, and the history already holds every record, so a crash midway
+     * leaves a store the next start finishes moving.
+     */
+    private void migrateLegacyLatest() {
+        long moved = 0;
+        byte[] from = new byte[0];
+        while (true) {
+            int n = 0;
+            try (io.flotilla.kv.backend.WriteBatch batch = backend.batch();
+                 Cursor c = backend.cursor(legacyLatest, from, null)) {
+                for (; c.valid() && n < MIGRATION_BATCH; c.next(), n++) {
+                    byte[] key = c.key();
+                    batch.put(keys, key, MvccLayout.IndexEntry.of(decode(c.value())).encode());
+                    batch.delete(legacyLatest, key);
+                    from = java.util.Arrays.copyOf(key, key.length + 1); // the next key after this one
+                }
+                if (n == 0) {
+                    break;
+                }
+                batch.commit(false);
+            }
+            moved += n;
+        }
+        if (moved > 0) {
+            backend.sync();
+            LOG.log(System.Logger.Level.INFO, "moved the store to the key index layout: " + moved + " keys");
+        }
     }
 
     /**
@@ -83,6 +143,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      * @param replace writes the new content to the backend
      */
     void replaceContent(Runnable replace) {
+        discardGroup(); // changes the new content replaces
         compactor.close();
         replace.run();
         compactor = new Compactor(backend, history, revisions, meta);
@@ -104,7 +165,10 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         return compactRevision;
     }
 
-    /** Returns the Raft index of the last command whose changes the backend holds (0 if unknown or none). */
+    /**
+     * Returns the Raft index of the last command applied (0 if unknown or none); the backend holds it after
+     * {@link #flush()}, and after a restart this is the index the backend holds.
+     */
     public long appliedIndex() {
         return appliedIndex;
     }
@@ -131,6 +195,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      * @param index the command's log index
      */
     public void beginApply(long index) {
+        flushIfFull();
         applyingIndex = index;
         applyRecorded = false;
     }
@@ -138,15 +203,53 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     /** Records the index given to {@link #beginApply} if no write batch has (a read, a refused or empty write). */
     public void finishApply() {
         if (!applyRecorded) {
-            try (io.flotilla.kv.backend.WriteBatch batch = backend.batch()) {
-                commitApplied(batch);
-            }
+            recorded();
         }
     }
 
     private void recorded() {
         applyRecorded = true;
         appliedIndex = Math.max(appliedIndex, applyingIndex);
+    }
+
+    /**
+     * Writes the group to the backend in one atomic batch, with the store revision and the applied index. Nothing
+     * changes if the backend refuses it: calling this again writes the same group.
+     *
+     * @throws io.flotilla.kv.backend.BackendException if the backend refuses the batch (a full disk, an I/O error)
+     */
+    public synchronized void flush() {
+        if (group == null && appliedIndex == flushedIndex && revision == flushedRevision) {
+            return;
+        }
+        io.flotilla.kv.backend.WriteBatch batch = group != null ? group : backend.batch();
+        group = batch;
+        if (revision != flushedRevision) {
+            batch.put(meta, MvccLayout.REVISION, MvccLayout.longBytes(revision));
+        }
+        if (appliedIndex != flushedIndex) {
+            batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(appliedIndex));
+        }
+        batch.commit(false);
+        discardGroup();
+        flushedRevision = revision;
+        flushedIndex = appliedIndex;
+    }
+
+    private void flushIfFull() {
+        if (groupChanges >= GROUP_MAX_CHANGES || groupBytes >= GROUP_MAX_BYTES) {
+            flush();
+        }
+    }
+
+    private void discardGroup() {
+        if (group != null) {
+            group.close();
+            group = null;
+        }
+        unflushed.clear();
+        groupChanges = 0;
+        groupBytes = 0;
     }
 
     /**
@@ -202,6 +305,9 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         if (at >= revision) {
             return scanLatest(reader, range, maxRecords, pending);
         }
+        if (at > flushedRevision) {
+            flush(); // the history at that revision is still in the group
+        }
         if (range.singleKey()) {
             KeyValue kv = readAt(reader, range.from().toByteArray(), at);
             return kv == null ? new Scan(List.of(), 0) : new Scan(List.of(kv), 1);
@@ -218,12 +324,10 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         }
         List<KeyValue> out = new ArrayList<>();
         long count = 0;
-        NavigableMap<ByteString, KeyValue> overlay = pending == null || pending.isEmpty() ? null
-                : range.to() == null ? pending.tailMap(range.from(), true)
-                : pending.subMap(range.from(), true, range.to(), false);
+        NavigableMap<ByteString, KeyValue> overlay = overlay(range, pending);
         var overlayIt = overlay == null ? null : overlay.entrySet().iterator();
         Map.Entry<ByteString, KeyValue> next = overlayIt != null && overlayIt.hasNext() ? overlayIt.next() : null;
-        try (Cursor c = reader.cursor(latest, range.from().toByteArray(),
+        try (Cursor c = reader.cursor(keys, range.from().toByteArray(),
                 range.to() == null ? null : range.to().toByteArray())) {
             // A merge of the stored keys with the batch's own changes (which shadow them), both in key order.
             while (c.valid() || next != null) {
@@ -231,7 +335,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                         : KeyRange.KEY_ORDER.compare(UnsafeByteOperations.unsafeWrap(c.key()), next.getKey());
                 if (order < 0) {
                     if (count < maxRecords) {
-                        out.add(decode(c.value()));
+                        byte[] key = c.key();
+                        out.add(readIndexed(reader, key, MvccLayout.IndexEntry.decode(c.value(), key)));
                     }
                     count++;
                     c.next();
@@ -251,6 +356,29 @@ public final class MvccStore implements RangeSource, AutoCloseable {
             }
         }
         return new Scan(out, count);
+    }
+
+    /**
+     * Returns the changes not in the backend yet within a range, in key order: the group's, shadowed by those of the
+     * write batch reading ({@code pending}); null if there are none.
+     */
+    private NavigableMap<ByteString, KeyValue> overlay(KeyRange range, NavigableMap<ByteString, KeyValue> pending) {
+        NavigableMap<ByteString, KeyValue> grouped = within(unflushed, range);
+        NavigableMap<ByteString, KeyValue> own = pending == null ? null : within(pending, range);
+        if (grouped == null || own == null) {
+            return grouped != null ? grouped : own;
+        }
+        NavigableMap<ByteString, KeyValue> merged = new TreeMap<>(KeyRange.KEY_ORDER);
+        merged.putAll(grouped);
+        merged.putAll(own);
+        return merged;
+    }
+
+    private static NavigableMap<ByteString, KeyValue> within(NavigableMap<ByteString, KeyValue> changes,
+                                                             KeyRange range) {
+        NavigableMap<ByteString, KeyValue> in = range.to() == null ? changes.tailMap(range.from(), true)
+                : changes.subMap(range.from(), true, range.to(), false);
+        return in.isEmpty() ? null : in;
     }
 
     /** Walks the history table: per key, the newest change at or before {@code at}, skipping keys deleted then. */
@@ -284,8 +412,24 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     }
 
     private KeyValue readLatest(BackendReader reader, byte[] key) {
-        byte[] value = reader.get(latest, key);
-        return value == null ? null : decode(value);
+        if (!unflushed.isEmpty()) {
+            ByteString k = UnsafeByteOperations.unsafeWrap(key);
+            if (unflushed.containsKey(k)) {
+                return unflushed.get(k);
+            }
+        }
+        byte[] entry = reader.get(keys, key);
+        return entry == null ? null : readIndexed(reader, key, MvccLayout.IndexEntry.decode(entry, key));
+    }
+
+    /** Returns the record a key's index entry points at: it is in the history, where compaction keeps it. */
+    private KeyValue readIndexed(BackendReader reader, byte[] key, MvccLayout.IndexEntry entry) {
+        byte[] record = reader.get(history, MvccLayout.historyKey(key, entry.modRevision()));
+        if (record == null || record.length == 0) {
+            throw new IllegalStateException("the key index points at revision " + entry.modRevision() + " of key "
+                    + java.util.HexFormat.of().formatHex(key) + ", which the history table does not hold");
+        }
+        return decode(record);
     }
 
     /** Returns a key's record visible at a revision, or null. */
@@ -314,6 +458,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      */
     public long hash(long at) {
         long upTo = readableRevision(at, revision);
+        flush();
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(MvccLayout.longBytes(compactRevision));
         try (io.flotilla.kv.backend.BackendView view = backend.view();
@@ -359,6 +504,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      * @return the batch
      */
     public WriteBatch beginWrite() {
+        flushIfFull();
         return new WriteBatch();
     }
 
@@ -394,16 +540,29 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      * @param batch the command's changes
      */
     void commitApplied(io.flotilla.kv.backend.WriteBatch batch) {
+        flush(); // the changes of earlier commands first: the backend only ever holds a prefix of the log
         if (applyingIndex > 0) {
             batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(applyingIndex));
         }
         batch.commit(false);
         recorded();
+        flushedIndex = appliedIndex;
     }
 
-    /** Stops the compactor and closes the backend. */
+    /**
+     * Writes the group (if the backend takes it: the log still holds its commands), stops the compactor, closes.
+     * Synchronized with {@link #flush()} and {@link WriteBatch#end()}, so that even an apply thread that failed to stop
+     * never has a command half in the group when it is written.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing without the last applied changes, which the log still holds: "
+                    + e);
+        }
+        discardGroup();
         compactor.close();
         backend.close();
     }
@@ -454,6 +613,26 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         }
 
         /**
+         * Returns a key's index entry as the batch sees it: what a put needs to know, without reading the value.
+         *
+         * @param key the key
+         * @return the entry, or null if the key does not exist
+         */
+        MvccLayout.IndexEntry indexEntry(ByteString key) {
+            if (pending.containsKey(key)) {
+                KeyValue kv = pending.get(key);
+                return kv == null ? null : MvccLayout.IndexEntry.of(kv);
+            }
+            if (unflushed.containsKey(key)) {
+                KeyValue kv = unflushed.get(key);
+                return kv == null ? null : MvccLayout.IndexEntry.of(kv);
+            }
+            byte[] k = key.toByteArray();
+            byte[] entry = backend.get(keys, k);
+            return entry == null ? null : MvccLayout.IndexEntry.decode(entry, k);
+        }
+
+        /**
          * Writes a key: version 1 and a new create revision if it does not exist, else the next version.
          *
          * @param key   the key
@@ -462,14 +641,14 @@ public final class MvccStore implements RangeSource, AutoCloseable {
          * @return the record written
          */
         public KeyValue put(ByteString key, ByteString value, long lease) {
-            KeyValue previous = get(key);
+            MvccLayout.IndexEntry previous = indexEntry(key);
             KeyValue kv = KeyValue.newBuilder()
                     .setKey(key)
                     .setValue(value)
                     .setLease(lease)
-                    .setCreateRevision(previous == null ? writeRevision : previous.getCreateRevision())
+                    .setCreateRevision(previous == null ? writeRevision : previous.createRevision())
                     .setModRevision(writeRevision)
-                    .setVersion(previous == null ? 1 : previous.getVersion() + 1)
+                    .setVersion(previous == null ? 1 : previous.version() + 1)
                     .build();
             change(key, kv);
             return kv;
@@ -498,8 +677,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         }
 
         /**
-         * Ends the batch: writes its changes and the applied index atomically; the store revision becomes
-         * {@link #writeRevision()} if anything changed.
+         * Ends the batch: adds its changes to the group, which {@link #flush()} writes to the backend with the applied
+         * index, atomically; the store revision becomes {@link #writeRevision()} if anything changed.
          *
          * @return the store revision after the batch
          */
@@ -507,24 +686,34 @@ public final class MvccStore implements RangeSource, AutoCloseable {
             if (pending.isEmpty()) {
                 return revision;
             }
-            try (io.flotilla.kv.backend.WriteBatch batch = backend.batch()) {
-                long sub = 0;
-                for (ByteString key : order.keySet()) {
-                    KeyValue kv = pending.get(key);
-                    byte[] k = key.toByteArray();
-                    byte[] record = kv == null ? new byte[0] : kv.toByteArray();
-                    if (kv == null) {
-                        batch.delete(latest, k);
-                    } else {
-                        batch.put(latest, k, record);
-                    }
-                    batch.put(history, MvccLayout.historyKey(k, writeRevision), record);
-                    batch.put(revisions, MvccLayout.revisionKey(writeRevision, sub++),
-                            MvccLayout.revisionValue(kv == null ? MvccLayout.KIND_DELETE : MvccLayout.KIND_PUT, k));
-                }
-                batch.put(meta, MvccLayout.REVISION, MvccLayout.longBytes(writeRevision));
-                commitApplied(batch);
+            synchronized (MvccStore.this) {
+                return addToGroup();
             }
+        }
+
+        private long addToGroup() {
+            if (group == null) {
+                group = backend.batch();
+            }
+            io.flotilla.kv.backend.WriteBatch batch = group;
+            long sub = 0;
+            for (ByteString key : order.keySet()) {
+                KeyValue kv = pending.get(key);
+                byte[] k = key.toByteArray();
+                byte[] record = kv == null ? new byte[0] : kv.toByteArray();
+                if (kv == null) {
+                    batch.delete(keys, k);
+                } else {
+                    batch.put(keys, k, MvccLayout.IndexEntry.of(kv).encode());
+                }
+                batch.put(history, MvccLayout.historyKey(k, writeRevision), record);
+                batch.put(revisions, MvccLayout.revisionKey(writeRevision, sub++),
+                        MvccLayout.revisionValue(kv == null ? MvccLayout.KIND_DELETE : MvccLayout.KIND_PUT, k));
+                unflushed.put(key, kv);
+                groupChanges++;
+                groupBytes += k.length + record.length;
+            }
+            recorded();
             revision = writeRevision;
             return revision;
         }

@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
  * <p>Asking a backend for its size costs (RocksDB sums properties of every column family), so far from the quota a
  * size read up to {@link #SIZE_CACHE_NANOS} ago is used again, as etcd uses a size as old as its last backend commit
  * (up to 100 ms). A cached size alone would let a burst of writes inside that window pass the quota unseen, so the
- * gauge adds what the writes it let through since the read can have grown the store: twice their cost, because a put
- * stores its value twice (in the latest and the history tables). Whenever that estimate comes within a quarter of the
+ * gauge adds what the writes it let through since the read can have grown the store: twice their cost, a bound on
+ * what a put adds (its record, its key's index and revision entries, and the memtable's overhead). Whenever that estimate comes within a quarter of the
  * quota the size is read again, so that close to the quota every decision is made on the backend's own figure.
  */
 final class QuotaGauge {

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Reads at past revisions come from the history table, reads at the current revision from the latest table: two
+ * Reads at past revisions seek in the history table, reads at the current revision go through the key index: two
  * independent paths. Every answer a read gave at the current revision must be given again, identically, by a read at
  * that revision later on — before and after compactions (from the compaction point on), on both backends. Keys
  * include zero bytes and prefixes of each other, which the history table's key escaping must keep in order.

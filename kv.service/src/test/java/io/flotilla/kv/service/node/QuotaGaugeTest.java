@@ -15,7 +15,7 @@ class QuotaGaugeTest {
 
     private static final long QUOTA = 64 * 1024;
 
-    /** A backend whose size grows as an MVCC put does: its value twice, plus key and record overhead. */
+    /** A backend that grows per put by close to the gauge's bound, twice the write's cost (a value, keys, overhead). */
     private static final class FakeBackend {
         long size;
         int reads;

@@ -267,7 +267,9 @@ class AlarmStateMachineTest {
         backend.diskFull(true);
         CompletableFuture<CommandResult> stuck = CompletableFuture.supplyAsync(() -> {
             try {
-                return apply(sm, put("b", "2"));
+                CommandResult result = apply(sm, put("b", "2"));
+                sm.batchApplied(); // what writes the batch to the backend: it waits until the disk takes it
+                return result;
             } catch (InvalidProtocolBufferException e) {
                 throw new IllegalStateException(e);
             }
@@ -279,7 +281,7 @@ class AlarmStateMachineTest {
         assertTrue(sm.backendOutOfSpace());
         assertTrue(sm.backendFault().startsWith("no space left on the backend's disk: "), sm.backendFault());
         Thread.sleep(150);
-        assertFalse(stuck.isDone(), "the command waits: skipping it would make this member diverge");
+        assertFalse(stuck.isDone(), "applying waits: skipping the batch would make this member diverge");
         assertTrue(backend.refusedCommits() >= 1);
 
         backend.diskFull(false);

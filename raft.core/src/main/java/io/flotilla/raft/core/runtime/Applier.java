@@ -358,8 +358,19 @@ final class Applier implements Runnable {
                 settleMembership(entry);
             }
         }
+        batchApplied();
         maybeSnapshot();
         onApplied.accept(appliedIndex);
+    }
+
+    private void batchApplied() {
+        try {
+            stateMachine.batchApplied();
+        } catch (RuntimeException e) {
+            // Not fatal: what the state machine did not write is written with a later batch, or replayed from the log.
+            System.getLogger(Applier.class.getName()).log(System.Logger.Level.ERROR,
+                    self + ": the state machine failed to write a batch of applied entries: " + e, e);
+        }
     }
 
     private void skip(long index) {

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lock), as a state machine over a transactional backend would. It checks what the engine owes it and records any
  * breach in {@link #violations}: indexes must arrive one by one, each exactly one above the last (which is only true
  * if {@link #skip} is called for every entry that is not a command); the one-argument restore is never called; a
- * restore never happens while a view is open; views are written off the apply thread and closed exactly once.
+ * restore never happens while a view is open; views are written off the apply thread and closed exactly once; a query,
+ * a checkpoint or a view comes only after {@link #batchApplied()} announced the entries applied before it.
  *
  * <p>It supports views ({@link #openSnapshotView()}, when {@link #views} is on): a copy of the map taken at the call,
  * whose {@code writeTo} waits at {@link #writeGate} if one is set.
@@ -94,6 +95,10 @@ final class DurableKvStateMachine implements StateMachine {
     final List<String> violations = new CopyOnWriteArrayList<>();
     private final AtomicInteger openViews = new AtomicInteger();
     private volatile Thread applyThread;
+    /** How often the engine called {@link #batchApplied()}. */
+    final AtomicInteger batches = new AtomicInteger();
+    /** Whether an apply or skip came after the last {@link #batchApplied()}. */
+    private volatile boolean unbatched;
 
     DurableKvStateMachine(Disk disk) {
         this.disk = disk;
@@ -106,6 +111,20 @@ final class DurableKvStateMachine implements StateMachine {
         } else if (applyThread != current) {
             violations.add(what + " on " + current.getName() + ", not on the apply thread " + applyThread.getName());
         }
+    }
+
+    /** A query, a checkpoint or a view must come after the batch of entries applied before it was announced. */
+    private void afterBatch(String what) {
+        if (unbatched) {
+            violations.add(what + " after an apply, before batchApplied()");
+        }
+    }
+
+    @Override
+    public void batchApplied() {
+        onApplyThread("batchApplied");
+        unbatched = false;
+        batches.incrementAndGet();
     }
 
     /** Records the index of the next entry; it must follow on from the last one. */
@@ -129,6 +148,7 @@ final class DurableKvStateMachine implements StateMachine {
             previous = disk.data.put(command.substring(0, eq), command.substring(eq + 1));
             advance(entry.index(), "apply");
         }
+        unbatched = true;
         applies.incrementAndGet();
         return (previous == null ? "" : previous).getBytes(StandardCharsets.UTF_8);
     }
@@ -139,6 +159,7 @@ final class DurableKvStateMachine implements StateMachine {
         synchronized (disk) {
             advance(index, "skip");
         }
+        unbatched = true;
         skips.incrementAndGet();
     }
 
@@ -153,12 +174,16 @@ final class DurableKvStateMachine implements StateMachine {
         if (!checkpoints) {
             return -1;
         }
+        afterBatch("persistApplied");
         persists.incrementAndGet();
         return disk.index();
     }
 
     @Override
     public byte[] query(byte[] query) {
+        if (Thread.currentThread() == applyThread) { // tests also query directly
+            afterBatch("query");
+        }
         synchronized (disk) {
             return disk.data.getOrDefault(KvStateMachine.text(query), "").getBytes(StandardCharsets.UTF_8);
         }
@@ -198,6 +223,7 @@ final class DurableKvStateMachine implements StateMachine {
 
     @Override
     public SnapshotView openSnapshotView() {
+        afterBatch("openSnapshotView");
         onApplyThread("openSnapshotView");
         if (!views) {
             return null;

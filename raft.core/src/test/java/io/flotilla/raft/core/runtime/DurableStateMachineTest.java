@@ -64,6 +64,7 @@ class DurableStateMachineTest extends DurableClusterTestBase {
 
         assertEquals(0, sm.restores.get(), "the snapshot was not restored over the state machine's own state");
         assertEquals(8, sm.applies.get(), "only the entries after the state machine's index were applied");
+        await(() -> sm.batches.get() > 0, 5_000, "the engine announces each batch it applied (batchApplied)");
         assertEquals("v0", KvStateMachine.text(sm.query(KvStateMachine.get("k0"))));
         assertEquals("v35", KvStateMachine.text(sm.query(KvStateMachine.get("k35"))));
     }
