@@ -153,11 +153,13 @@ final class SnapshotCodec {
 
     /** Deletes every entry of a table (the restore marker excepted), in bounded batches. */
     private static void clear(Backend backend, Table table) {
+        byte[] from = new byte[0]; // after the last key deleted: never walk the tombstones of earlier batches again
         while (true) {
             int deleted = 0;
-            try (WriteBatch batch = backend.batch(); Cursor c = backend.cursor(table, new byte[0], null)) {
+            try (WriteBatch batch = backend.batch(); Cursor c = backend.cursor(table, from, null)) {
                 for (; c.valid() && deleted < BATCH_ENTRIES; c.next()) {
                     byte[] key = c.key();
+                    from = Arrays.copyOf(key, key.length + 1);
                     if (table.name().equals(MvccLayout.META) && Arrays.equals(key, MvccLayout.RESTORING)) {
                         continue;
                     }
