@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * (the backend batch being built, and each changed key's current record in memory, which reads consult first) until
  * {@link #flush()}, which the state machine calls once per batch of applied entries and before anything that reads
  * the backend directly (a view, a compaction, a read below the current revision). A group is bounded
- * ({@value #GROUP_MAX_CHANGES} changes or {@value #GROUP_MAX_BYTES} bytes). One backend commit per batch of commands
+ * ({@link ApplyGroup}). One backend commit per batch of commands
  * instead of one per command is what makes writes cheap: the commit (its journal append and the backend's locking)
  * was most of a put's cost on the apply thread.
  *
@@ -40,15 +40,9 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     /** The revision of an empty store; the first write makes revision 2. */
     public static final long INITIAL_REVISION = 1;
 
-    private final Backend backend;
     private static final System.Logger LOG = System.getLogger(MvccStore.class.getName());
-    /** Keys per batch when a store of the earlier layout is moved to the key index. */
-    private static final int MIGRATION_BATCH = 10_000;
-    /** Changes per group at most: etcd's {@code defaultBatchLimit}. */
-    static final int GROUP_MAX_CHANGES = 10_000;
-    /** Key and value bytes per group at most, which bounds the memory a group holds. */
-    static final int GROUP_MAX_BYTES = 8 << 20;
 
+    private final Backend backend;
     private final Table keys;
     private final Table legacyLatest;
     private final Table history;
@@ -61,11 +55,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     private long applyingIndex;
     private boolean applyRecorded = true;
     private long appliedIndex;
-    /** The group: the backend batch being built, null if none; and each key it changes → its record (null: deleted). */
-    private io.flotilla.kv.backend.WriteBatch group;
-    private final NavigableMap<ByteString, KeyValue> unflushed = new TreeMap<>(KeyRange.KEY_ORDER);
-    private int groupChanges;
-    private long groupBytes;
+    private final ApplyGroup group;
     /** The revision and the applied index the backend holds. */
     private long flushedRevision;
     private long flushedIndex;
@@ -83,6 +73,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         this.history = backend.table(MvccLayout.HISTORY);
         this.revisions = backend.table(MvccLayout.REVISIONS);
         this.meta = backend.table(MvccLayout.META);
+        this.group = new ApplyGroup(backend);
         this.compactor = new Compactor(backend, history, revisions, meta);
         load();
     }
@@ -93,7 +84,10 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     }
 
     private void load() {
-        migrateLegacyLatest();
+        long moved = LegacyLayout.migrate(backend, legacyLatest, keys);
+        if (moved > 0) {
+            LOG.log(System.Logger.Level.INFO, "moved the store to the key index layout: " + moved + " keys");
+        }
         long stored = MvccLayout.readLong(backend.get(meta, MvccLayout.REVISION));
         revision = stored == 0 ? INITIAL_REVISION : stored;
         compactRevision = MvccLayout.readLong(backend.get(meta, MvccLayout.SCHEDULED_COMPACT));
@@ -105,45 +99,13 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     }
 
     /**
-     * Moves a store of the earlier layout, which kept every key's current record (value included) in
-     * {@link MvccLayout#LEGACY_LATEST}, to the key index, in bounded batches. Each batch writes index entries and
-     * removes the records they replace atomically, and the history already holds every record, so a crash midway
-     * leaves a store the next start finishes moving.
-     */
-    private void migrateLegacyLatest() {
-        long moved = 0;
-        byte[] from = new byte[0];
-        while (true) {
-            int n = 0;
-            try (io.flotilla.kv.backend.WriteBatch batch = backend.batch();
-                 Cursor c = backend.cursor(legacyLatest, from, null)) {
-                for (; c.valid() && n < MIGRATION_BATCH; c.next(), n++) {
-                    byte[] key = c.key();
-                    batch.put(keys, key, MvccLayout.IndexEntry.of(decode(c.value())).encode());
-                    batch.delete(legacyLatest, key);
-                    from = java.util.Arrays.copyOf(key, key.length + 1); // the next key after this one
-                }
-                if (n == 0) {
-                    break;
-                }
-                batch.commit(false);
-            }
-            moved += n;
-        }
-        if (moved > 0) {
-            backend.sync();
-            LOG.log(System.Logger.Level.INFO, "moved the store to the key index layout: " + moved + " keys");
-        }
-    }
-
-    /**
      * Replaces the whole content of the backend: stops the compactor, runs {@code replace}, then re-reads what is
      * kept in memory and restarts the compactor on the new content.
      *
      * @param replace writes the new content to the backend
      */
     void replaceContent(Runnable replace) {
-        discardGroup(); // changes the new content replaces
+        group.discard(); // changes the new content replaces
         compactor.close();
         replace.run();
         compactor = new Compactor(backend, history, revisions, meta);
@@ -219,37 +181,25 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      * @throws io.flotilla.kv.backend.BackendException if the backend refuses the batch (a full disk, an I/O error)
      */
     public synchronized void flush() {
-        if (group == null && appliedIndex == flushedIndex && revision == flushedRevision) {
+        if (group.isEmpty() && appliedIndex == flushedIndex && revision == flushedRevision) {
             return;
         }
-        io.flotilla.kv.backend.WriteBatch batch = group != null ? group : backend.batch();
-        group = batch;
+        io.flotilla.kv.backend.WriteBatch batch = group.batch();
         if (revision != flushedRevision) {
             batch.put(meta, MvccLayout.REVISION, MvccLayout.longBytes(revision));
         }
         if (appliedIndex != flushedIndex) {
             batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(appliedIndex));
         }
-        batch.commit(false);
-        discardGroup();
+        group.commit();
         flushedRevision = revision;
         flushedIndex = appliedIndex;
     }
 
     private void flushIfFull() {
-        if (groupChanges >= GROUP_MAX_CHANGES || groupBytes >= GROUP_MAX_BYTES) {
+        if (group.isFull()) {
             flush();
         }
-    }
-
-    private void discardGroup() {
-        if (group != null) {
-            group.close();
-            group = null;
-        }
-        unflushed.clear();
-        groupChanges = 0;
-        groupBytes = 0;
     }
 
     /**
@@ -363,8 +313,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      * write batch reading ({@code pending}); null if there are none.
      */
     private NavigableMap<ByteString, KeyValue> overlay(KeyRange range, NavigableMap<ByteString, KeyValue> pending) {
-        NavigableMap<ByteString, KeyValue> grouped = within(unflushed, range);
-        NavigableMap<ByteString, KeyValue> own = pending == null ? null : within(pending, range);
+        NavigableMap<ByteString, KeyValue> grouped = group.within(range);
+        NavigableMap<ByteString, KeyValue> own = pending == null ? null : ApplyGroup.within(pending, range);
         if (grouped == null || own == null) {
             return grouped != null ? grouped : own;
         }
@@ -372,13 +322,6 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         merged.putAll(grouped);
         merged.putAll(own);
         return merged;
-    }
-
-    private static NavigableMap<ByteString, KeyValue> within(NavigableMap<ByteString, KeyValue> changes,
-                                                             KeyRange range) {
-        NavigableMap<ByteString, KeyValue> in = range.to() == null ? changes.tailMap(range.from(), true)
-                : changes.subMap(range.from(), true, range.to(), false);
-        return in.isEmpty() ? null : in;
     }
 
     /** Walks the history table: per key, the newest change at or before {@code at}, skipping keys deleted then. */
@@ -412,11 +355,9 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     }
 
     private KeyValue readLatest(BackendReader reader, byte[] key) {
-        if (!unflushed.isEmpty()) {
-            ByteString k = UnsafeByteOperations.unsafeWrap(key);
-            if (unflushed.containsKey(k)) {
-                return unflushed.get(k);
-            }
+        ByteString k = UnsafeByteOperations.unsafeWrap(key);
+        if (group.changes(k)) {
+            return group.get(k);
         }
         byte[] entry = reader.get(keys, key);
         return entry == null ? null : readIndexed(reader, key, MvccLayout.IndexEntry.decode(entry, key));
@@ -459,34 +400,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     public long hash(long at) {
         long upTo = readableRevision(at, revision);
         flush();
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(MvccLayout.longBytes(compactRevision));
-        try (io.flotilla.kv.backend.BackendView view = backend.view();
-             Cursor c = view.cursor(history, new byte[0], null)) {
-            byte[] group = null;
-            boolean groupDone = false;
-            for (; c.valid(); c.next()) {
-                byte[] key = c.key();
-                if (group == null || !MvccLayout.sameKey(group, key)) {
-                    group = key;
-                    groupDone = false;
-                }
-                long rev = MvccLayout.historyRevision(key);
-                if (groupDone || rev > upTo) {
-                    continue;
-                }
-                byte[] value = c.value();
-                if (rev <= compactRevision) {
-                    groupDone = true; // the record visible at the compaction point; older ones are unreachable
-                    if (value.length == 0) {
-                        continue;
-                    }
-                }
-                crc.update(key);
-                crc.update(value);
-            }
-        }
-        return crc.getValue();
+        return HistoryHash.of(backend, history, compactRevision, upTo);
     }
 
     static KeyValue decode(byte[] value) {
@@ -562,7 +476,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "closing without the last applied changes, which the log still holds: "
                     + e);
         }
-        discardGroup();
+        group.discard();
         compactor.close();
         backend.close();
     }
@@ -623,8 +537,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                 KeyValue kv = pending.get(key);
                 return kv == null ? null : MvccLayout.IndexEntry.of(kv);
             }
-            if (unflushed.containsKey(key)) {
-                KeyValue kv = unflushed.get(key);
+            if (group.changes(key)) {
+                KeyValue kv = group.get(key);
                 return kv == null ? null : MvccLayout.IndexEntry.of(kv);
             }
             byte[] k = key.toByteArray();
@@ -692,10 +606,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         }
 
         private long addToGroup() {
-            if (group == null) {
-                group = backend.batch();
-            }
-            io.flotilla.kv.backend.WriteBatch batch = group;
+            io.flotilla.kv.backend.WriteBatch batch = group.batch();
             long sub = 0;
             for (ByteString key : order.keySet()) {
                 KeyValue kv = pending.get(key);
@@ -709,9 +620,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                 batch.put(history, MvccLayout.historyKey(k, writeRevision), record);
                 batch.put(revisions, MvccLayout.revisionKey(writeRevision, sub++),
                         MvccLayout.revisionValue(kv == null ? MvccLayout.KIND_DELETE : MvccLayout.KIND_PUT, k));
-                unflushed.put(key, kv);
-                groupChanges++;
-                groupBytes += k.length + record.length;
+                group.changed(key, kv, k.length + record.length);
             }
             recorded();
             revision = writeRevision;

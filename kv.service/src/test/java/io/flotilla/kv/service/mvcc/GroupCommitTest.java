@@ -63,12 +63,12 @@ class GroupCommitTest {
         try (MvccStore store = TestStores.memory()) {
             KvStore kv = new KvStore(store);
             Backend backend = store.backend();
-            for (int i = 0; i <= MvccStore.GROUP_MAX_CHANGES; i++) {
+            for (int i = 0; i <= ApplyGroup.MAX_CHANGES; i++) {
                 kv.put(put("k" + i, "v"));
             }
-            assertNotNull(backend.get(backend.table(MvccLayout.KEYS), ("k" + (MvccStore.GROUP_MAX_CHANGES - 1))
+            assertNotNull(backend.get(backend.table(MvccLayout.KEYS), ("k" + (ApplyGroup.MAX_CHANGES - 1))
                     .getBytes()), "the full group was written before the next put");
-            assertNull(backend.get(backend.table(MvccLayout.KEYS), ("k" + MvccStore.GROUP_MAX_CHANGES).getBytes()));
+            assertNull(backend.get(backend.table(MvccLayout.KEYS), ("k" + ApplyGroup.MAX_CHANGES).getBytes()));
         }
     }
 
