@@ -62,20 +62,10 @@ public record BackendContext(Path directory, List<String> tables, Map<String, St
         if (raw == null) {
             return defaultValue;
         }
-        String text = raw.trim().toLowerCase(Locale.ROOT);
-        long unit = 1;
-        if (text.endsWith("k") || text.endsWith("m") || text.endsWith("g")) {
-            unit = switch (text.charAt(text.length() - 1)) {
-                case 'k' -> 1L << 10;
-                case 'm' -> 1L << 20;
-                default -> 1L << 30;
-            };
-            text = text.substring(0, text.length() - 1);
-        }
         long value;
         try {
-            value = Math.multiplyExact(Long.parseLong(text), unit);
-        } catch (NumberFormatException | ArithmeticException e) {
+            value = parseBytes(raw);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("option '" + name + "' must be a whole number (optionally with k, m or"
                     + " g), got '" + raw + "'", e);
         }
@@ -84,5 +74,32 @@ public record BackendContext(Path directory, List<String> tables, Map<String, St
                     + ", got '" + raw + "'");
         }
         return value;
+    }
+
+    /**
+     * Parses a size in bytes with an optional {@code k}, {@code m} or {@code g} suffix (powers of 1024, any case), as
+     * the backends' options and the server's quota are written.
+     *
+     * @param text the size, e.g. {@code 64m}
+     * @return the bytes
+     * @throws IllegalArgumentException if it is not a whole number, or too large
+     */
+    public static long parseBytes(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (t.endsWith("k") || t.endsWith("m") || t.endsWith("g")) {
+            unit = switch (t.charAt(t.length() - 1)) {
+                case 'k' -> 1L << 10;
+                case 'm' -> 1L << 20;
+                default -> 1L << 30;
+            };
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(t), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("must be a whole number of bytes (optionally with k, m or g), got '"
+                    + text + "'", e);
+        }
     }
 }

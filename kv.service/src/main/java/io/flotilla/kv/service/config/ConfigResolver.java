@@ -1,5 +1,6 @@
 package io.flotilla.kv.service.config;
 
+import io.flotilla.kv.backend.BackendContext;
 import io.flotilla.kv.backend.Backends;
 import io.flotilla.kv.service.mvcc.RequestLimits;
 import io.flotilla.kv.service.node.AutoCompaction;
@@ -95,7 +96,7 @@ public final class ConfigResolver {
         long quota = 0;
         if (file.quotaBackendBytes != null) {
             try {
-                quota = AutoCompaction.parseBytes(file.quotaBackendBytes);
+                quota = BackendContext.parseBytes(file.quotaBackendBytes);
             } catch (IllegalArgumentException e) {
                 problems.add("quotaBackendBytes: " + e.getMessage());
             }

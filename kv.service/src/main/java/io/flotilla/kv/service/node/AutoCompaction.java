@@ -180,32 +180,6 @@ public final class AutoCompaction {
         return total;
     }
 
-    /**
-     * Parses a byte count, with an optional k, m or g suffix (powers of 1024).
-     *
-     * @param text the count
-     * @return the bytes
-     * @throws IllegalArgumentException if it is not a whole number
-     */
-    public static long parseBytes(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        long unit = 1;
-        if (t.endsWith("k") || t.endsWith("m") || t.endsWith("g")) {
-            unit = switch (t.charAt(t.length() - 1)) {
-                case 'k' -> 1L << 10;
-                case 'm' -> 1L << 20;
-                default -> 1L << 30;
-            };
-            t = t.substring(0, t.length() - 1);
-        }
-        try {
-            return Math.multiplyExact(Long.parseLong(t), unit);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("must be a whole number of bytes (optionally with k, m or g), got '"
-                    + text + "'", e);
-        }
-    }
-
     /** {@return how often {@link #sample} should be called, in milliseconds} */
     public long sampleEveryMillis() {
         return sampleEveryMillis;
