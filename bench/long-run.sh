@@ -5,6 +5,7 @@
 # changes, and how long a member takes to come back on a data directory that has grown for half an hour.
 #
 #   bench/long-run.sh [--minutes 30] [--keys 100000] [--clients 256] [--conns 16] [--value-size 256]
+#                     [--values random|zeros]
 #                     [--system etcd|flotilla|both] [--out DIR] [--auto-compaction-retention 5m]
 #                     [--quota-backend-bytes 2147483648] [--store rocksdb|lmdb|memory] [--warm-up S] [--keep-data]
 #
@@ -42,7 +43,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 root="${FLOTILLA_ROOT:-$here}"
-minutes=30 keys=100000 clients=256 conns=16 value_size=256 system=both retention=5m quota=2147483648
+minutes=30 keys=100000 clients=256 conns=16 value_size=256 values=random system=both retention=5m quota=2147483648
 store=rocksdb warmup="" keep_data=false out=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -51,6 +52,7 @@ while [ $# -gt 0 ]; do
     --clients) clients="$2"; shift 2 ;;
     --conns) conns="$2"; shift 2 ;;
     --value-size) value_size="$2"; shift 2 ;;
+    --values) values="$2"; shift 2 ;;
     --system) system="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --auto-compaction-retention) retention="$2"; shift 2 ;;
@@ -66,6 +68,7 @@ for v in minutes keys clients conns value_size quota; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "--${v//_/-} must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 [ "$minutes" -ge 1 ] || { echo "--minutes must be at least 1" >&2; exit 2; }
+case "$values" in random|zeros) ;; *) echo "--values must be random or zeros" >&2; exit 2 ;; esac
 case "$system" in etcd) systems=(etcd) ;; flotilla) systems=(flotilla) ;; both) systems=(etcd flotilla) ;;
   *) echo "--system must be etcd, flotilla or both" >&2; exit 2 ;; esac
 [ -n "$warmup" ] || { if [ "$minutes" -ge 10 ]; then warmup=60; else warmup=10; fi; }
@@ -186,7 +189,7 @@ sample() { # system t0 with-status(true|false)
 # --- one system ---
 run_system() {
   local s=$1 i t0 n next
-  echo "=== $s: 3 members, ${minutes} min of writes (+${warmup} s warm-up), ${keys} keys, ${clients} clients, ${value_size} B values"
+  echo "=== $s: 3 members, ${minutes} min of writes (+${warmup} s warm-up), ${keys} keys, ${clients} clients, ${value_size} B ${values} values"
   for i in 1 2 3; do rm -rf "$(data_dir "$s" "$i")"; rm -f "$out/$s-$(name_of "$s" "$i").log"; done
   rm -f "$out/$s-samples.csv" "$out/$s-bench.txt" "$out/$s-bench.json" "$out/$s-restart.txt" "$out/$s-end-status.txt" \
     "$out/$s-result.json" "$out/$s-load.txt"
@@ -208,6 +211,7 @@ run_system() {
   echo "time_s,member,rss_kb,disk_bytes,leader,term" > "$out/$s-samples.csv"
   JAVA_OPTS="-Xmx1g" timeout -k 10 $((warmup + minutes * 60 + 120)) "$root/kv.service/bin/flotilla" bench \
     --endpoints "$eps" --clients "$clients" --conns "$conns" --keys "$keys" --value-size "$value_size" \
+    --values "$values" \
     --write-ratio 1 --warmup "${warmup}s" --duration "$((minutes * 60))s" --json "$out/$s-bench.json" \
     > "$out/$s-bench.txt" 2>&1 &
   bench_pid=$!
@@ -269,13 +273,14 @@ summarize() { # system
     [ "$backend_args" = "$default_backend_args" ] || note="flotilla-server flags: '${backend_args}' instead of '$default_backend_args'"
   fi
   python3 - "$out" "$1" "$minutes" "$warmup" "$keys" "$clients" "$conns" "$value_size" "$retention" "$quota" \
-    "$version" "$note" <<'PY'
+    "$version" "$note" "$values" <<'PY'
 import csv, json, os, re, sys
-out, system, minutes, warmup, keys, clients, conns, vsize, retention, quota, version, note = sys.argv[1:13]
+out, system, minutes, warmup, keys, clients, conns, vsize, retention, quota, version, note, values = sys.argv[1:14]
 p = lambda name: os.path.join(out, f"{system}-{name}")
 r = {"system": system, "version": version, "note": note,
      "params": dict(minutes=int(minutes), warmup_s=int(warmup), keys=int(keys), clients=int(clients),
-                    conns=int(conns), value_size=int(vsize), retention=retention, quota=int(quota))}
+                    conns=int(conns), value_size=int(vsize), values=values, retention=retention,
+                    quota=int(quota))}
 try:
     r["bench"] = json.load(open(p("bench.json")))
 except Exception:
@@ -409,7 +414,7 @@ for s, r in res.items():
     pr = r["params"]
     notes.append(f"- {s}: {r['version']}; {pr['minutes']} min measured after {pr['warmup_s']} s warm-up, "
                  f"{pr['keys']} keys, {pr['clients']} clients on {pr['conns']} connections, {pr['value_size']} B "
-                 f"values, periodic auto-compaction {pr['retention']}, quota {pr['quota']} B"
+                 f"{pr.get('values', 'zero-filled')} values, periodic auto-compaction {pr['retention']}, quota {pr['quota']} B"
                  + (f"; 1-min load average {' then '.join(str(x) for x in r['load'])} at the load's start and end"
                     if r.get("load") else "")
                  + (f". **{r['note']}**" if r.get("note") else ""))

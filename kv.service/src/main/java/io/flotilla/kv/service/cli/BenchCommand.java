@@ -3,6 +3,7 @@ package io.flotilla.kv.service.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.flotilla.kv.service.internal.proto.etcd.KVGrpc;
 import io.flotilla.kv.service.node.HostPort;
 import io.flotilla.kv.service.internal.proto.etcd.PutRequest;
@@ -58,6 +59,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--value-size", defaultValue = "256", description = "Bytes per value (default: ${DEFAULT-VALUE}).")
     int valueSize;
+
+    @Option(names = "--values", defaultValue = "random",
+            description = "random (fresh random bytes for every put: no store can compress them) or zeros (one "
+                    + "zero-filled value, which compressing stores shrink to almost nothing) (default: ${DEFAULT-VALUE}).")
+    String values;
 
     @Option(names = "--write-ratio", defaultValue = "1.0", description = "Share of writes, 0 to 1; the rest are reads (default: ${DEFAULT-VALUE}).")
     double writeRatio;
@@ -141,6 +147,9 @@ final class BenchCommand implements Callable<Integer> {
         if (writeRatio < 0 || writeRatio > 1) {
             return "--write-ratio must be from 0 to 1, got " + writeRatio;
         }
+        if (!values.equals("random") && !values.equals("zeros")) {
+            return "--values must be random or zeros, got '" + values + "'";
+        }
         if (!readMode.equals("linearizable") && !readMode.equals("serializable")) {
             return "--read-mode must be linearizable or serializable, got '" + readMode + "'";
         }
@@ -219,6 +228,7 @@ final class BenchCommand implements Callable<Integer> {
         r.put("connections", connections);
         r.put("keys", keySpace);
         r.put("valueSize", valueSize);
+        r.put("values", values);
         r.put("writeRatio", writeRatio);
         r.put("readMode", readMode);
         r.put("seconds", seconds);
@@ -254,6 +264,7 @@ final class BenchCommand implements Callable<Integer> {
         private final ByteString value;
         private final SplittableRandom random;
         private final CountDownLatch done;
+        private final boolean randomValues = values.equals("random");
         /** The connection in use; after a failure the client moves to the next one, as etcd clients do. */
         private volatile int current;
 
@@ -275,11 +286,20 @@ final class BenchCommand implements Callable<Integer> {
             KVGrpc.KVStub deadlined = stubs.get(current)
                     .withDeadlineAfter(parent.timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (random.nextDouble() < writeRatio) {
-                deadlined.put(PutRequest.newBuilder().setKey(key).setValue(value).build(), observer(startNanos));
+                deadlined.put(PutRequest.newBuilder().setKey(key).setValue(nextValue()).build(), observer(startNanos));
             } else {
                 deadlined.range(RangeRequest.newBuilder().setKey(key)
                         .setSerializable(readMode.equals("serializable")).build(), observer(startNanos));
             }
+        }
+
+        private ByteString nextValue() {
+            if (!randomValues) {
+                return value;
+            }
+            byte[] bytes = new byte[valueSize];
+            random.nextBytes(bytes);
+            return UnsafeByteOperations.unsafeWrap(bytes);
         }
 
         private <T> StreamObserver<T> observer(long startNanos) {

@@ -5,11 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import io.flotilla.kv.service.internal.proto.etcd.DeleteRangeRequest;
+import io.flotilla.kv.service.internal.proto.etcd.KVGrpc;
+import io.flotilla.kv.service.internal.proto.etcd.RangeRequest;
 import io.flotilla.kv.service.testing.TestCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,10 +69,37 @@ class BenchCommandTest {
     }
 
     @Test
+    void putsWriteFreshRandomValuesUnlessZerosAreAskedFor() {
+        var kv = KVGrpc.newBlockingStub(cluster.channel(0));
+        RangeRequest all = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("bench/"))
+                .setRangeEnd(ByteString.copyFromUtf8("bench0")).build();
+        for (String mode : new String[] {"zeros", "random"}) {
+            kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(all.getKey()).setRangeEnd(all.getRangeEnd()).build());
+            CliTest.Run r = run("bench", "--endpoints=" + cluster.member(0).clientAddress(), "--clients=2",
+                    "--keys=20", "--value-size=32", "--values=" + mode, "--warmup=100ms", "--duration=500ms",
+                    "--quiet");
+            assertEquals(0, r.code(), r.err());
+            Set<ByteString> distinct = new HashSet<>();
+            for (var kvs : kv.range(all).getKvsList()) {
+                assertEquals(32, kvs.getValue().size());
+                distinct.add(kvs.getValue());
+            }
+            ByteString zeros = ByteString.copyFrom(new byte[32]);
+            if (mode.equals("zeros")) {
+                assertEquals(Set.of(zeros), distinct, "every value is zero-filled");
+            } else {
+                assertTrue(distinct.size() > 10 && !distinct.contains(zeros), "each put writes its own bytes: "
+                        + distinct.size() + " distinct values");
+            }
+        }
+    }
+
+    @Test
     void badOptionsAreRefusedWithTheReason() {
         CliTest.Run r = run("bench", "--write-ratio=1.5");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--write-ratio must be from 0 to 1, got 1.5"), r.err());
         assertEquals(2, run("bench", "--read-mode=eventual").code());
+        assertTrue(run("bench", "--values=ones").err().contains("--values must be random or zeros, got 'ones'"));
     }
 }
