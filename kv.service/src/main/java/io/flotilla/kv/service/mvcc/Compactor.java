@@ -19,9 +19,11 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * nor readers wait for it.
  *
  * <p>Compacting to revision C keeps, for every key, its newest change at or before C unless that is a delete, and
- * everything after C. The keys to look at are those the {@link MvccLayout#REVISIONS} table lists below C (it is
- * trimmed to C as the work goes, so each compaction looks only at what changed since the previous one). The records
- * it removes are older than C: no read can reach them (reads below C fail) and the apply thread only ever adds
+ * everything after C. The work is a walk of the {@link MvccLayout#REVISIONS} table up to C (trimmed as the work goes,
+ * so each compaction looks only at what changed since the previous one): each entry names the key's previous change,
+ * which it made unreachable, so the walk deletes records by name and never searches the history (a search per change
+ * made the compactor the busiest thread of a leader under sustained writes). The records
+ * it removes are at or below C and no read can reach them (reads below C fail) and the apply thread only ever adds
  * records above the current revision, so the work needs no coordination with either. When done, the finished
  * revision is written to the meta table; a restart resumes unfinished work.
  */
@@ -133,7 +135,7 @@ final class Compactor implements AutoCloseable {
     /** Does the work for one target; returns the number of history records removed, or -1 if closed part-way. */
     private long compactTo(long goal) {
         long removed = 0;
-        byte[] end = MvccLayout.revisionKey(goal, 0);
+        byte[] end = MvccLayout.revisionKey(goal + 1, 0); // the changes at the goal too: they replaced older records
         // Each batch starts after the last revision the previous one took, never at the table's start: the entries
         // deleted so far stay behind as RocksDB tombstones until its own compaction drops them, and walking over them
         // again for every batch made a compaction's cost grow with the square of its length (most of the leader's
@@ -148,19 +150,23 @@ final class Compactor implements AutoCloseable {
             List<byte[]> revisionKeys = new ArrayList<>(BATCH_REVISIONS);
             Set<java.nio.ByteBuffer> seen = new HashSet<>();
             List<byte[]> userKeys = new ArrayList<>();
-            try (Cursor c = backend.cursor(revisions, from, end)) {
-                for (; c.valid() && revisionKeys.size() < BATCH_REVISIONS; c.next()) {
-                    byte[] key = c.key();
-                    revisionKeys.add(key);
-                    from = Arrays.copyOf(key, key.length + 1); // the smallest key after this one
-                    byte[] value = c.value();
-                    byte[] userKey = Arrays.copyOfRange(value, 1, value.length);
-                    if (seen.add(java.nio.ByteBuffer.wrap(userKey))) {
-                        userKeys.add(userKey);
+            try (WriteBatch batch = backend.batch()) {
+                try (Cursor c = backend.cursor(revisions, from, end)) {
+                    for (; c.valid() && revisionKeys.size() < BATCH_REVISIONS; c.next()) {
+                        byte[] key = c.key();
+                        revisionKeys.add(key);
+                        from = Arrays.copyOf(key, key.length + 1); // the smallest key after this one
+                        byte[] value = c.value();
+                        if (MvccLayout.isLinked(value)) {
+                            removed += dropReplaced(batch, MvccLayout.revisionOf(key), value);
+                            continue;
+                        }
+                        byte[] userKey = MvccLayout.revisionUserKey(value); // an entry of the earlier form
+                        if (seen.add(java.nio.ByteBuffer.wrap(userKey))) {
+                            userKeys.add(userKey);
+                        }
                     }
                 }
-            }
-            try (WriteBatch batch = backend.batch()) {
                 for (byte[] userKey : userKeys) {
                     removed += dropUnreachable(batch, userKey, goal);
                 }
@@ -182,7 +188,31 @@ final class Compactor implements AutoCloseable {
         }
     }
 
-    /** Deletes a key's changes that no read at {@code goal} or later can see; returns how many. */
+    /**
+     * Deletes what a change at or below the compaction revision made unreachable, without searching: the record it
+     * replaced (the key's previous change, which the entry names), and the change itself if it is a delete (no read
+     * sees a tombstone, and everything older goes with the entries of the older changes). Each record is named by
+     * exactly one later change, so each is deleted once. Returns how many deletes were issued.
+     */
+    private long dropReplaced(WriteBatch batch, long revision, byte[] linkedValue) {
+        byte[] userKey = MvccLayout.revisionUserKey(linkedValue);
+        long removed = 0;
+        long previous = MvccLayout.previousRevision(linkedValue);
+        if (previous > 0) {
+            batch.delete(history, MvccLayout.historyKey(userKey, previous));
+            removed++;
+        }
+        if (linkedValue[0] == MvccLayout.KIND_DELETE_LINKED) {
+            batch.delete(history, MvccLayout.historyKey(userKey, revision));
+            removed++;
+        }
+        return removed;
+    }
+
+    /**
+     * Deletes a key's changes that no read at {@code goal} or later can see, by walking its history; for entries of
+     * the earlier form, which do not name the previous change. Returns how many.
+     */
     private long dropUnreachable(WriteBatch batch, byte[] userKey, long goal) {
         byte[] prefix = MvccLayout.historyPrefix(userKey);
         long removed = 0;

@@ -21,9 +21,12 @@ import java.util.List;
  *       tombstone). The escaping keeps user keys in their unsigned-byte order even
  *       when one is a prefix of another, and the inverted revision puts a key's newest change first, so a read at
  *       revision R is one seek to {@code (key, ~R)}.</li>
- *   <li>{@value #REVISIONS}: {@code revision sub-revision} (big-endian) → a kind byte and the user key: every change
- *       in revision order, for compaction (and, later, watch catch-up). Entries below the finished compaction are
- *       removed.</li>
+ *   <li>{@value #REVISIONS}: {@code revision sub-revision} (big-endian) → a kind byte, the revision of the key's
+ *       change before this one (0 if it had none since it was created) and the user key: every change in revision
+ *       order, for compaction (and, later, watch catch-up). With the previous revision, compaction needs no search: a
+ *       change at or below the compaction revision makes the record it replaced unreachable, and a delete makes
+ *       itself unreachable too. Entries up to the finished compaction are removed. Entries written before the
+ *       previous revision was recorded have the kinds {@link #KIND_PUT} and {@link #KIND_DELETE} and no revision.</li>
  *   <li>{@value #META}: the applied Raft index, the store revision and the compaction revisions, written in the same
  *       atomic batch as the changes they describe (etcd's consistent index).</li>
  * </ul>
@@ -54,8 +57,12 @@ final class MvccLayout {
     /** Present while a snapshot is being restored: the state is then neither the old one nor the new one. */
     static final byte[] RESTORING = ascii("restoring");
 
+    /** Kinds of {@link #REVISIONS} entries written before the previous revision was recorded: key only. */
     static final byte KIND_PUT = 0;
     static final byte KIND_DELETE = 1;
+    /** Kinds of {@link #REVISIONS} entries with the previous revision: {@link #linkedRevisionValue}. */
+    static final byte KIND_PUT_LINKED = 2;
+    static final byte KIND_DELETE_LINKED = 3;
 
     /** The size of a {@link #KEYS} entry. */
     static final int INDEX_ENTRY_BYTES = 32;
@@ -204,7 +211,31 @@ final class MvccLayout {
         return ByteBuffer.wrap(revisionKey).getLong();
     }
 
-    /** Returns a {@link #REVISIONS} value: the kind byte, then the user key. */
+    /**
+     * Returns a {@link #REVISIONS} value: the kind byte ({@link #KIND_PUT_LINKED} or {@link #KIND_DELETE_LINKED}), the
+     * revision of the key's previous change (8 bytes, 0 if none since it was created), then the user key.
+     */
+    static byte[] linkedRevisionValue(boolean delete, long previousRevision, byte[] userKey) {
+        return ByteBuffer.allocate(1 + 8 + userKey.length).put(delete ? KIND_DELETE_LINKED : KIND_PUT_LINKED)
+                .putLong(previousRevision).put(userKey).array();
+    }
+
+    /** Returns whether a {@link #REVISIONS} value holds the previous revision ({@link #linkedRevisionValue}). */
+    static boolean isLinked(byte[] revisionValue) {
+        return revisionValue[0] == KIND_PUT_LINKED || revisionValue[0] == KIND_DELETE_LINKED;
+    }
+
+    /** Returns the previous revision of a linked {@link #REVISIONS} value. */
+    static long previousRevision(byte[] linkedValue) {
+        return ByteBuffer.wrap(linkedValue, 1, 8).getLong();
+    }
+
+    /** Returns the user key of a {@link #REVISIONS} value, linked or not. */
+    static byte[] revisionUserKey(byte[] revisionValue) {
+        return Arrays.copyOfRange(revisionValue, isLinked(revisionValue) ? 9 : 1, revisionValue.length);
+    }
+
+    /** Returns a {@link #REVISIONS} value of the earlier form: the kind byte, then the user key (tests). */
     static byte[] revisionValue(byte kind, byte[] userKey) {
         byte[] out = new byte[userKey.length + 1];
         out[0] = kind;

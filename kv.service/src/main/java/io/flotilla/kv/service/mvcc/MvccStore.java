@@ -491,8 +491,11 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         private final long writeRevision = revision + 1;
         /** The batch's changes by key (null value for a delete), in key order for reads through the batch. */
         private final NavigableMap<ByteString, KeyValue> pending = new TreeMap<>(KeyRange.KEY_ORDER);
-        /** The same keys in the order they were changed, which gives their sub-revisions. */
-        private final Map<ByteString, Boolean> order = new LinkedHashMap<>();
+        /**
+         * The same keys in the order they were changed, which gives their sub-revisions, with the revision of each
+         * key's change before this one (0 if none since it was created), which compaction uses.
+         */
+        private final Map<ByteString, Long> order = new LinkedHashMap<>();
 
         private WriteBatch() {
         }
@@ -564,7 +567,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                     .setModRevision(writeRevision)
                     .setVersion(previous == null ? 1 : previous.version() + 1)
                     .build();
-            change(key, kv);
+            change(key, kv, previous == null ? 0 : previous.modRevision());
             return kv;
         }
 
@@ -577,16 +580,16 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         public List<KeyValue> deleteRange(KeyRange range) {
             List<KeyValue> deleted = scan(range, readRevision(), Integer.MAX_VALUE).kvs();
             for (KeyValue kv : deleted) {
-                change(kv.getKey(), null);
+                change(kv.getKey(), null, kv.getModRevision());
             }
             return deleted;
         }
 
-        private void change(ByteString key, KeyValue kv) {
+        private void change(ByteString key, KeyValue kv, long previousRevision) {
             if (order.containsKey(key)) {
                 throw new IllegalStateException("key changed twice at revision " + writeRevision);
             }
-            order.put(key, Boolean.TRUE);
+            order.put(key, previousRevision);
             pending.put(key, kv);
         }
 
@@ -608,7 +611,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         private long addToGroup() {
             io.flotilla.kv.backend.WriteBatch batch = group.batch();
             long sub = 0;
-            for (ByteString key : order.keySet()) {
+            for (Map.Entry<ByteString, Long> change : order.entrySet()) {
+                ByteString key = change.getKey();
                 KeyValue kv = pending.get(key);
                 byte[] k = key.toByteArray();
                 byte[] record = kv == null ? new byte[0] : kv.toByteArray();
@@ -619,7 +623,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                 }
                 batch.put(history, MvccLayout.historyKey(k, writeRevision), record);
                 batch.put(revisions, MvccLayout.revisionKey(writeRevision, sub++),
-                        MvccLayout.revisionValue(kv == null ? MvccLayout.KIND_DELETE : MvccLayout.KIND_PUT, k));
+                        MvccLayout.linkedRevisionValue(kv == null, change.getValue(), k));
                 group.changed(key, kv, k.length + record.length);
             }
             recorded();

@@ -44,6 +44,24 @@ class CompactionTest {
     }
 
     @Test
+    void revisionEntriesOfTheEarlierFormWithoutThePreviousRevisionAreCompactedAlike() {
+        var backend = kv.mvcc().backend();
+        var revisions = backend.table(MvccLayout.REVISIONS);
+        kv.mvcc().flush();
+        try (var batch = backend.batch(); var c = backend.cursor(revisions, new byte[0], null)) {
+            for (; c.valid(); c.next()) {
+                byte[] linked = c.value();
+                batch.put(revisions, c.key(), MvccLayout.revisionValue(linked[0] == MvccLayout.KIND_DELETE_LINKED
+                        ? MvccLayout.KIND_DELETE : MvccLayout.KIND_PUT, MvccLayout.revisionUserKey(linked)));
+            }
+            batch.commit(false);
+        }
+        kv.compact(compaction(5));
+        kv.mvcc().compactor().whenFinished(5).join();
+        assertEquals(List.of("a@3", "a@6"), history(kv.mvcc()));
+    }
+
+    @Test
     void aKeyDeletedBeforeThePointIsForgotten() {
         kv.compact(compaction(5));
         assertEquals(List.of("a"), keys(kv.range(range("\0", "\0").toBuilder().setRevision(5).build()).getKvsList()));
