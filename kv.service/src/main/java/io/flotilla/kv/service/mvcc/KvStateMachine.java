@@ -137,8 +137,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         if (!store.backend().durable()) {
             return -1;
         }
+        batchApplied();
         untilStored(() -> {
-            store.flush();
             store.backend().sync();
             return null;
         });
