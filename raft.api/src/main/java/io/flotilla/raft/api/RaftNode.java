@@ -17,7 +17,11 @@ public interface RaftNode extends AutoCloseable {
 
     /**
      * Proposes a command. The future completes with the state machine's result once the command is committed — durable
-     * on a majority of voters — and applied on this member. Only the leader accepts proposals.
+     * on a majority of voters — and applied on this member. Any member accepts proposals: a follower forwards them to
+     * the leader inside Raft (batched, as etcd's MsgProp) and completes each when it applies the entry the leader put
+     * it in. It fails with {@link NotLeaderException} (the command certainly had no effect, so retrying is safe) when
+     * no leader is known or the leader is handing over leadership, and with {@link RaftTimeoutException} (outcome
+     * unknown) when no answer comes in time, as when the leader fails with the command in flight.
      *
      * @param command the command bytes, handed to {@link StateMachine#apply(LogEntry)} on every member
      * @return the state machine's result on this member

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One member of the KV service: its Raft node, its state machine, and the routing of requests. Writes are proposed
- * on the leader — a follower hands them to the leader's client port — and complete once committed and applied.
+ * to the engine on any member — a follower's engine forwards them to the leader inside Raft — and complete once
+ * committed and applied on this member.
  * Linearizable reads go through the engine's read barrier, and to the leader if this member cannot confirm them;
  * serializable reads are answered from the local state.
  *
@@ -112,8 +113,8 @@ public final class KvNode implements AutoCloseable {
         this.quota = new QuotaGauge(quotaBytes, () -> stateMachine.store().sizeBytes(), System::nanoTime);
         this.autoCompaction = AutoCompaction.of(backendSettings.autoCompactionMode(),
                 backendSettings.autoCompactionRetention());
-        // Forwarded messages carry one request or response: allow what a client may send, with room for framing.
-        this.forwarder = new Forwarder(maxInboundMessageBytes(maxRequestBytes), timer);
+        // A forwarded read's answer is at most what a client may be sent, with room for framing.
+        this.forwarder = new Forwarder(maxInboundMessageBytes(maxRequestBytes));
         raft.addLeadershipListener(this::leadershipChanged);
         if (quotaBytes == Long.MAX_VALUE) {
             LOG.warn("member {}: the backend quota is disabled (quotaBackendBytes < 0)", self);
@@ -234,10 +235,9 @@ public final class KvNode implements AutoCloseable {
         if (command.getSerializedSize() > maxRequestBytes) {
             return CompletableFuture.failedFuture(EtcdStatus.of(KvError.REQUEST_TOO_LARGE).asRuntimeException());
         }
-        return leader().thenCompose(leader -> leader.equals(self)
-                        ? proposeLocally(command)
-                        : forwarder.propose(clientAddress(leader), command, requestTimeoutMillis))
-                .thenApply(KvNode::successOrThrow);
+        // On a follower the engine forwards the write to the leader inside Raft and completes it when this member
+        // applies it; only while no leader is known does the write wait here, up to the request timeout.
+        return leader().thenCompose(leader -> propose(command)).thenApply(KvNode::successOrThrow);
     }
 
     /**
@@ -443,8 +443,18 @@ public final class KvNode implements AutoCloseable {
         return queryRaft(query, ReadConsistency.STALE).thenApply(KvNode::successOrThrow);
     }
 
+    private CompletableFuture<CommandResult> propose(Command command) {
+        return raft.propose(command.toByteArray())
+                .handle((bytes, failure) -> {
+                    if (failure != null) {
+                        throw EtcdStatus.toException(failure);
+                    }
+                    return parse(bytes, CommandResult::parseFrom);
+                });
+    }
+
     /**
-     * Proposes a write on this member, which must lead; used for writes forwarded by other members.
+     * Proposes a write on this member, which must lead (the auto-compactor's, which only the leader runs).
      *
      * @param command the write
      * @return the result, including refusals; fails with {@link EtcdStatus#NOT_LEADER} if this member does not lead
@@ -453,13 +463,7 @@ public final class KvNode implements AutoCloseable {
         if (raft.status().role() != RaftRole.LEADER) {
             return CompletableFuture.failedFuture(EtcdStatus.NOT_LEADER.asRuntimeException());
         }
-        return raft.propose(command.toByteArray())
-                .handle((bytes, failure) -> {
-                    if (failure != null) {
-                        throw EtcdStatus.toException(failure);
-                    }
-                    return parse(bytes, CommandResult::parseFrom);
-                });
+        return propose(command);
     }
 
     /**

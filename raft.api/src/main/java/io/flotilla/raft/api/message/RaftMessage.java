@@ -11,7 +11,8 @@ import io.flotilla.raft.api.NodeId;
  */
 public sealed interface RaftMessage
         permits AppendEntriesRequest, AppendEntriesResponse, RequestVoteRequest, RequestVoteResponse,
-        InstallSnapshotRequest, InstallSnapshotResponse, TimeoutNowRequest, ReadIndexRequest, ReadIndexResponse {
+        InstallSnapshotRequest, InstallSnapshotResponse, TimeoutNowRequest, ReadIndexRequest, ReadIndexResponse,
+        ProposeRequest, ProposeResponse {
 
     /** {@return the sender} */
     NodeId from();

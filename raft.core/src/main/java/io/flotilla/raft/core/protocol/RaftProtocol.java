@@ -11,6 +11,8 @@ import io.flotilla.raft.api.message.AppendEntriesResponse;
 import io.flotilla.raft.api.message.InstallSnapshotRequest;
 import io.flotilla.raft.api.message.InstallSnapshotResponse;
 import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.api.message.ProposeRequest;
+import io.flotilla.raft.api.message.ProposeResponse;
 import io.flotilla.raft.api.message.ReadIndexRequest;
 import io.flotilla.raft.api.message.ReadIndexResponse;
 import io.flotilla.raft.api.message.RequestVoteRequest;
@@ -28,7 +30,8 @@ import java.util.random.RandomGenerator;
 /**
  * The Raft protocol for one member, as a pure, deterministic state machine: no threads, clocks, sockets or files.
  *
- * <p>Inputs are method calls — {@link #tick()}, {@link #step(RaftMessage)}, {@link #propose(byte[])},
+ * <p>Inputs are method calls — {@link #tick()}, {@link #step(RaftMessage)}, {@link #propose(byte[])} (or
+ * {@link #proposeOrForward(long, byte[])}, which forwards from a follower),
  * {@link #readIndex(long)}, and the runtime's acknowledgements {@link #persisted(long, long)} and
  * {@link #applied(long)}. Outputs accumulate and are collected with {@link #ready()}, a {@link Ready} batch whose
  * documentation fixes the order the runtime must follow. Randomness (election timeouts) comes from the injected
@@ -112,6 +115,8 @@ public final class RaftProtocol {
     private final List<Ready.SnapshotChunk> snapshotChunks = new ArrayList<>();
     private final List<Ready.ReadReady> readsReady = new ArrayList<>();
     private final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
+    private final ProposalForwarding forwarding;
+    private final List<ProposalForwarding.Outcome> forwardOutcomes = new ArrayList<>();
 
     private final List<RaftMessage> sendNow = new ArrayList<>();
     private final List<RaftMessage> sendAfterPersist = new ArrayList<>();
@@ -206,6 +211,7 @@ public final class RaftProtocol {
         this.options = options;
         this.random = random;
         this.snapshots = snapshots;
+        this.forwarding = new ProposalForwarding(random::nextLong);
         this.log = new RaftLog(stable);
         this.membership = recovered == null
                 ? new MembershipLog(0, new MembershipCodec.Membership(config, addresses))
@@ -267,6 +273,11 @@ public final class RaftProtocol {
      * @param m the message, addressed to this member
      */
     public void step(RaftMessage m) {
+        if (m instanceof ProposeResponse resp && resp.term() < term) {
+            // Where a since-deposed leader put our commands is still true: they may commit under the next leader.
+            handleProposeResponse(resp);
+            return;
+        }
         if (m.term() > term) {
             if (m instanceof RequestVoteRequest req && !req.transfer() && inLease()) {
                 // Thesis §4.2.3: while we hear from a leader, a vote request (or pre-vote) must not disturb us —
@@ -304,6 +315,10 @@ public final class RaftProtocol {
             handleReadIndexRequest(req);
         } else if (m instanceof ReadIndexResponse resp) {
             handleReadIndexResponse(resp);
+        } else if (m instanceof ProposeRequest req) {
+            handleProposeRequest(req);
+        } else if (m instanceof ProposeResponse resp) {
+            handleProposeResponse(resp);
         } else if (m instanceof InstallSnapshotRequest req) {
             handleInstallSnapshot(req);
         } else if (m instanceof InstallSnapshotResponse resp) {
@@ -379,11 +394,29 @@ public final class RaftProtocol {
             // Thesis §3.10: stop accepting proposals so the target can catch up; point clients at it.
             return ProposalResult.notLeader(transferTarget);
         }
-        long index = log.lastIndex() + 1;
         // No commit check here: appending a command changes neither the durable index nor the quorum; commitment
         // follows persisted() and the followers' acknowledgements.
-        appendToLog(List.of(LogEntry.command(index, term, command)));
-        return ProposalResult.accepted(index, term);
+        return ProposalResult.accepted(appendCommands(List.of(command)), term);
+    }
+
+    /**
+     * Appends a command if this member leads, as {@link #propose(byte[])}; on a follower that knows the leader, queues
+     * it for the leader instead (etcd raft's MsgProp): every proposal queued until the next {@link #ready()} goes in
+     * one {@link ProposeRequest}, and a later {@link Ready#forwarded()} tells what became of it — placed at an index
+     * and term (the caller then waits for that entry to be applied here) or refused (certainly not appended). A
+     * batch can also go unanswered (a lost message, a crashed leader): the caller's deadline ends it, outcome
+     * unknown.
+     *
+     * @param proposalId the caller's id for the proposal, echoed in {@link Ready#forwarded()}
+     * @param command    the command bytes
+     * @return accepted (index and term), forwarded, or refused (no leader known, or a leadership transfer is under way)
+     */
+    public ProposalResult proposeOrForward(long proposalId, byte[] command) {
+        if (role == RaftRole.LEADER || leader == null) {
+            return propose(command);
+        }
+        forwarding.queue(proposalId, command);
+        return ProposalResult.toLeader(leader);
     }
 
     /**
@@ -524,6 +557,7 @@ public final class RaftProtocol {
      * @return the batch; {@link Ready#isEmpty()} if there is nothing to do
      */
     public Ready ready() {
+        forwardProposals();
         if (role == RaftRole.LEADER) {
             broadcastAppends(reads.broadcastRequested());
         }
@@ -541,7 +575,8 @@ public final class RaftProtocol {
         long compact = compactThrough;
         compactThrough = 0;
         return new Ready(state, log.takeUnhanded(), drain(sendNow), drain(sendAfterPersist),
-                takeCommitted(), drain(readsReady), drain(readsFailed), peers, compact, drain(snapshotChunks));
+                takeCommitted(), drain(readsReady), drain(readsFailed), peers, compact, drain(snapshotChunks),
+                takeForwarded());
     }
 
     // -------------------------------------------------------------------------------------------------- election
@@ -559,6 +594,7 @@ public final class RaftProtocol {
         role = RaftRole.PRE_CANDIDATE;
         leader = null;
         failForwardedReads();
+        forwarding.leaderChanged(forwardOutcomes);
         votesGranted.clear();
         votesGranted.add(self);
         resetElectionTimer();
@@ -581,6 +617,7 @@ public final class RaftProtocol {
         role = RaftRole.CANDIDATE;
         leader = null;
         failForwardedReads();
+        forwarding.leaderChanged(forwardOutcomes);
         votesGranted.clear();
         votesGranted.add(self);
         resetElectionTimer();
@@ -645,6 +682,9 @@ public final class RaftProtocol {
 
     private void becomeFollower(long newTerm, NodeId newLeader) {
         boolean wasLeader = role == RaftRole.LEADER;
+        if (newTerm != term || !java.util.Objects.equals(leader, newLeader)) {
+            forwarding.leaderChanged(forwardOutcomes); // what was queued for the old leader is refused
+        }
         if (newTerm != term) {
             term = newTerm;
             votedFor = null;
@@ -675,6 +715,7 @@ public final class RaftProtocol {
         }
         transferTarget = null;
         leaseMinRound = 0;
+        forwarding.newTerm();
         // Raft §8: a new leader commits a no-op of its term, which also commits every earlier entry (§5.4.2).
         appendToLog(List.of(LogEntry.noOp(next, term)));
     }
@@ -717,6 +758,20 @@ public final class RaftProtocol {
             commitIndex = Math.max(commitIndex, Math.min(req.leaderCommit(), lastNew));
         }
         reply(req, true, lastNew, 0, 0);
+    }
+
+    /** Appends commands as entries of the current term after the last one; returns the first one's index. */
+    private long appendCommands(List<byte[]> commands) {
+        long first = log.lastIndex() + 1;
+        if (commands.isEmpty()) {
+            return first;
+        }
+        List<LogEntry> entries = new ArrayList<>(commands.size());
+        for (int i = 0; i < commands.size(); i++) {
+            entries.add(LogEntry.command(first + i, term, commands.get(i)));
+        }
+        appendToLog(entries);
+        return first;
     }
 
     /** Appends to the log and puts any configuration it carries in force at once (Raft §6). */
@@ -1181,6 +1236,74 @@ public final class RaftProtocol {
         }
     }
 
+    /**
+     * Sends the proposals queued since the last call to the leader. Every way out of following a leader (a new term,
+     * a campaign) refuses the queue first (see {@link ProposalForwarding#leaderChanged}), so a non-empty queue means
+     * this member still follows the leader it queued them for.
+     */
+    private void forwardProposals() {
+        if (!forwarding.hasQueued()) {
+            return;
+        }
+        if (role != RaftRole.FOLLOWER || leader == null) {
+            throw new IllegalStateException(self + " holds proposals for a leader it no longer follows (" + role
+                    + ", leader " + leader + ")");
+        }
+        sendNow.addAll(forwarding.send(self, leader, term, options.maxEntriesPerMessage(),
+                options.maxBytesPerMessage(), forwardOutcomes));
+    }
+
+    /** Leader: appends a follower's forwarded commands, unless they are a repeat or this member cannot take them. */
+    private void handleProposeRequest(ProposeRequest req) {
+        if (role != RaftRole.LEADER) {
+            // A refusal promises that the commands were never appended. This member knows that only if another member
+            // leads this term (one leader per term, §5.2). Otherwise it may itself have led this term and appended
+            // this very batch before stepping down or restarting (a repeat delivered late): no answer, and the
+            // follower's proposals end at their deadline, outcome unknown.
+            if (leader != null && !leader.equals(self)) {
+                sendNow.add(new ProposeResponse(self, req.from(), term, req.session(), req.batchId(), 0, false));
+            }
+            return;
+        }
+        if (!forwarding.admit(req.from(), req.session(), req.batchId())) {
+            // A repeat (or a batch too old to tell from one): no answer. A refusal could overtake the answer to the
+            // original and tell the follower "not appended" about appended commands; silence leaves the proposals
+            // to their deadline, an unknown outcome.
+            return;
+        }
+        if (transferTarget != null) {
+            // Thesis §3.10: no new entries while leadership is being handed over. The batch counts as seen (admitted
+            // above), so a repeat that arrives after an abandoned transfer is not appended behind this refusal.
+            sendNow.add(new ProposeResponse(self, req.from(), term, req.session(), req.batchId(), 0, false));
+            return;
+        }
+        long first = appendCommands(req.commands());
+        // Sent before this batch's AppendEntries (added at ready()), so on an ordered transport the follower knows
+        // where its proposals are before it can apply them.
+        sendNow.add(new ProposeResponse(self, req.from(), term, req.session(), req.batchId(), first, true));
+    }
+
+    private void handleProposeResponse(ProposeResponse resp) {
+        ProposalForwarding.Outcome outcome =
+                forwarding.answered(resp.session(), resp.batchId(), resp.accepted(), resp.firstIndex(), resp.term());
+        if (outcome != null) {
+            forwardOutcomes.add(outcome);
+        }
+    }
+
+    private List<Ready.Forwarded> takeForwarded() {
+        if (forwardOutcomes.isEmpty()) {
+            return List.of();
+        }
+        List<Ready.Forwarded> out = new ArrayList<>(forwardOutcomes.size());
+        for (ProposalForwarding.Outcome o : forwardOutcomes) {
+            out.add(new Ready.Forwarded(o.ids(), o.placed(), o.firstIndex(), o.term(), o.placed() ? null : leader,
+                    o.outcomeUnknown()));
+        }
+        forwardOutcomes.clear();
+        return out;
+    }
+
     private void failForwardedReads() {
         forwardedReads.values().forEach(batch -> batch.forEach(id -> readsFailed.add(new Ready.ReadFailed(id, null))));
         forwardedReads.clear();
@@ -1205,6 +1328,8 @@ public final class RaftProtocol {
         } else if (m instanceof InstallSnapshotRequest req) {
             sendNow.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(), 0, false));
         }
+        // A stale ProposeRequest gets no answer: this member may have led that term and appended it (see
+        // handleProposeRequest), so it cannot promise the commands were not appended.
     }
 
     private List<LogEntry> takeCommitted() {

@@ -19,6 +19,9 @@ import java.util.List;
  *   <li>Send {@link #sendAfterPersist()} only once that write (and every earlier one) is durable: these are votes and
  *       AppendEntries answers, promises that must survive a crash (Raft §5.1 Figure 2: "respond to RPCs only after
  *       updating stable storage").</li>
+ *   <li>Settle {@link #forwarded()}: proposals this member forwarded to the leader that the leader placed in its log
+ *       (wait for their entries to be applied here) or that failed. Before the next step: an entry may commit in the
+ *       very batch that tells where it is.</li>
  *   <li>Apply {@link #committed()} to the state machine in order (they are committed and locally durable), then
  *       report {@link RaftProtocol#applied}.</li>
  *   <li>Answer the reads: {@link #readsReady()} once the state machine has applied up to each read's index;
@@ -39,6 +42,7 @@ import java.util.List;
  * @param snapshotChunks   chunks of a snapshot a leader is sending us, to append to a pending snapshot file in the
  *                         same order as the writes; after the last one, install it and call
  *                         {@link RaftProtocol#snapshotInstalled}
+ * @param forwarded        what became of proposals forwarded to the leader ({@link RaftProtocol#proposeOrForward})
  */
 public record Ready(
         PersistentState state,
@@ -50,13 +54,14 @@ public record Ready(
         List<ReadFailed> readsFailed,
         java.util.Map<io.flotilla.raft.api.NodeId, String> peers,
         long compactThrough,
-        List<SnapshotChunk> snapshotChunks) {
+        List<SnapshotChunk> snapshotChunks,
+        List<Forwarded> forwarded) {
 
     /** Returns whether there is nothing to do. */
     public boolean isEmpty() {
         return state == null && entriesToPersist.isEmpty() && sendNow.isEmpty() && sendAfterPersist.isEmpty()
                 && committed.isEmpty() && readsReady.isEmpty() && readsFailed.isEmpty() && peers == null
-                && compactThrough == 0 && snapshotChunks.isEmpty();
+                && compactThrough == 0 && snapshotChunks.isEmpty() && forwarded.isEmpty();
     }
 
     /** Returns whether the runtime has a durable write to make. */
@@ -92,5 +97,21 @@ public record Ready(
      * @param leader    the leader this member knows of, or null
      */
     public record ReadFailed(long requestId, io.flotilla.raft.api.NodeId leader) {
+    }
+
+    /**
+     * What became of proposals forwarded to the leader: placed in its log, or failed.
+     *
+     * @param proposalIds    the caller's ids, as given to {@link RaftProtocol#proposeOrForward}, in log order
+     * @param placed         true if the leader appended them: the i-th is the entry at {@code firstIndex + i} of term
+     *                       {@code term}; it is this proposal only if the entry applied at that index has that term
+     * @param firstIndex     the first one's index, when placed
+     * @param term           the entries' term, when placed
+     * @param leader         when failed: the leader this member knows now, or null
+     * @param outcomeUnknown when failed: true if the leader may have appended them but its answer is given up on
+     *                       (they may still commit); false if they were certainly not appended (retrying is safe)
+     */
+    public record Forwarded(List<Long> proposalIds, boolean placed, long firstIndex, long term,
+                            io.flotilla.raft.api.NodeId leader, boolean outcomeUnknown) {
     }
 }

@@ -22,7 +22,11 @@ import java.util.function.LongConsumer;
  */
 final class Applier implements Runnable {
 
-    private sealed interface Task permits Apply, Read, Restore, SnapshotDone, Materialize, Stop {
+    private sealed interface Task permits Apply, Read, Restore, SnapshotDone, Materialize, Placed, Stop {
+    }
+
+    /** The leader placed a proposal this member forwarded at {@code index} (see {@link #expectForwarded}). */
+    private record Placed(long index, PendingProposal proposal) implements Task {
     }
 
     /** A follower needs a snapshot at or beyond {@code atLeast} and the newest one is older (see {@link #materialize}). */
@@ -51,6 +55,7 @@ final class Applier implements Runnable {
     private final NodeId self;
     private final StateMachine stateMachine;
     private final Map<Long, PendingProposal> proposals = new ConcurrentHashMap<>();
+    private final RecentResults recent;
     private final LinkedBlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
     private final PriorityQueue<WaitingRead> waitingReads =
             new PriorityQueue<>((a, b) -> Long.compare(a.readIndex(), b.readIndex()));
@@ -116,6 +121,7 @@ final class Applier implements Runnable {
     Applier(NodeId self, StateMachine stateMachine, Start start, LongConsumer onApplied, SnapshotFiles snapshots,
             long snapshotEvery, int snapshotSizeRatio, LongConsumer onSnapshot) {
         this.self = self;
+        this.recent = new RecentResults(self);
         this.stateMachine = stateMachine;
         this.appliedIndex = start.index();
         this.appliedTerm = start.term();
@@ -156,8 +162,26 @@ final class Applier implements Runnable {
         proposals.put(index, proposal);
     }
 
-    void forget(long index) {
-        proposals.remove(index);
+    /**
+     * Withdraws a proposal registered with {@link #expect} (its deadline passed), unless it was settled or replaced.
+     *
+     * @return whether it was still registered
+     */
+    boolean forget(long index, PendingProposal proposal) {
+        return proposals.remove(index, proposal);
+    }
+
+    /** Results kept for forwarded proposals whose placement comes late; see {@link RecentResults}. */
+    RecentResults recentResults() {
+        return recent;
+    }
+
+    /**
+     * Registers a forwarded proposal the leader placed at {@code index}, in order with the entries handed over: on
+     * this thread, so that an entry applied before the placement arrived is answered from {@link RecentResults}.
+     */
+    void expectForwarded(long index, PendingProposal proposal) {
+        tasks.add(new Placed(index, proposal));
     }
 
     void expectMembership(PendingMembership change) {
@@ -210,6 +234,13 @@ final class Applier implements Runnable {
                     snapshotDone(d.job());
                 } else if (task instanceof Materialize m) {
                     materialize(m.atLeast());
+                } else if (task instanceof Placed p) {
+                    recent.placementSettled();
+                    if (p.index() > appliedIndex) {
+                        proposals.put(p.index(), p.proposal());
+                    } else {
+                        recent.complete(p.index(), p.proposal());
+                    }
                 }
                 answerReads();
             }
@@ -335,12 +366,14 @@ final class Applier implements Runnable {
                     result = stateMachine.apply(entry);
                 } catch (RuntimeException e) {
                     // Deterministic failures are results too (see StateMachine#apply); every member sees the same.
+                    recent.record(entry, null, e);
                     if (ours) {
                         proposal.future().completeExceptionally(e);
                     }
                     appliedIndex = entry.index();
                     continue;
                 }
+                recent.record(entry, result, null);
                 if (ours) {
                     proposal.future().complete(result);
                 }

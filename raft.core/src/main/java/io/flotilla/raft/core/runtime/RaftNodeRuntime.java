@@ -105,6 +105,9 @@ public final class RaftNodeRuntime implements RaftNode {
     private final Thread loopThread;
     private final Thread applyThread;
     private long nextReadId;
+    private long nextProposalId;
+    /** Proposals forwarded to the leader, by id, until it places them (or their deadline); then the applier has them. */
+    private final Map<Long, ForwardedProposal> forwardedProposals = new HashMap<>();
     private volatile boolean running = true;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile RaftStatus status;
@@ -386,6 +389,7 @@ public final class RaftNodeRuntime implements RaftNode {
             failEvent(e, closed);
         }
         reads.values().forEach(r -> r.fail(closed));
+        forwardedProposals.values().forEach(p -> p.future.completeExceptionally(closed));
         transfers.forEach(t -> t.future().completeExceptionally(closed));
         store.close();
     }
@@ -455,6 +459,7 @@ public final class RaftNodeRuntime implements RaftNode {
                 failEvent(pending, closed);
             }
             reads.values().forEach(r -> r.fail(closed));
+            forwardedProposals.values().forEach(p -> p.future.completeExceptionally(closed));
             transfers.forEach(t -> t.future().completeExceptionally(closed));
             applier.stop();
         }
@@ -466,11 +471,19 @@ public final class RaftNodeRuntime implements RaftNode {
             protocol.step(in.message());
         } else if (event instanceof Propose p) {
             queuedRequests.decrementAndGet();
-            ProposalResult result = protocol.propose(p.command());
+            long id = nextProposalId++;
+            ProposalResult result = protocol.proposeOrForward(id, p.command());
             if (result.accepted()) {
-                applier.expect(result.index(), new PendingProposal(result.term(), p.future()));
+                PendingProposal pending = new PendingProposal(result.term(), p.future());
+                applier.expect(result.index(), pending);
                 deadlines.track(nanoClock.getAsLong(), p.future(), "proposal at index " + result.index(),
-                        () -> applier.forget(result.index()));
+                        () -> applier.forget(result.index(), pending));
+            } else if (result.forwarded()) {
+                ForwardedProposal forwarded = new ForwardedProposal(p.future());
+                forwardedProposals.put(id, forwarded);
+                applier.recentResults().awaitPlacement();
+                deadlines.track(nanoClock.getAsLong(), p.future(), "proposal forwarded to leader " + result.leader(),
+                        () -> forwarded.forget(id));
             } else {
                 p.future().completeExceptionally(new NotLeaderException(self, result.leader()));
             }
@@ -567,6 +580,7 @@ public final class RaftNodeRuntime implements RaftNode {
                 store.compactPrefix(Math.min(ready.compactThrough(), store.lastIndex()));
             }
             ready.sendAfterPersist().forEach(transport::send);
+            ready.forwarded().forEach(this::settleForwarded);
             if (!ready.committed().isEmpty()) {
                 applier.apply(ready.committed());
             }
@@ -583,6 +597,50 @@ public final class RaftNodeRuntime implements RaftNode {
                 }
             }
             ready = protocol.ready();
+        }
+    }
+
+    /**
+     * A proposal forwarded to the leader: its future, and once the leader placed it, the pending entry the applier
+     * holds (so that its deadline can withdraw it).
+     */
+    private final class ForwardedProposal {
+        final CompletableFuture<byte[]> future;
+        long index;
+        PendingProposal pending;
+
+        ForwardedProposal(CompletableFuture<byte[]> future) {
+            this.future = future;
+        }
+
+        void forget(long id) {
+            if (forwardedProposals.remove(id) != null) {
+                applier.recentResults().placementSettled(); // never placed: stop keeping results for it
+            }
+            if (pending != null) {
+                applier.forget(index, pending);
+            }
+        }
+    }
+
+    /** Forwarded proposals the leader placed wait for their entries here; failed ones fail (see Ready.Forwarded). */
+    private void settleForwarded(Ready.Forwarded f) {
+        for (int i = 0; i < f.proposalIds().size(); i++) {
+            ForwardedProposal p = forwardedProposals.remove(f.proposalIds().get(i));
+            if (p == null) {
+                continue; // its deadline passed
+            }
+            if (!f.placed()) {
+                applier.recentResults().placementSettled();
+                p.future.completeExceptionally(f.outcomeUnknown()
+                        ? new RaftTimeoutException("the proposal was forwarded to the leader, which did not answer"
+                                + " where it put it; its outcome is unknown")
+                        : new NotLeaderException(self, f.leader()));
+                continue;
+            }
+            p.index = f.firstIndex() + i;
+            p.pending = new PendingProposal(f.term(), p.future);
+            applier.expectForwarded(p.index, p.pending);
         }
     }
 

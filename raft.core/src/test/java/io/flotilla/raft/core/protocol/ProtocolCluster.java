@@ -45,6 +45,8 @@ final class ProtocolCluster extends WiredCluster {
         final List<LogEntry> committed = new ArrayList<>();
         final List<Ready.ReadReady> readsReady = new ArrayList<>();
         final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
+        /** What became of the proposals this member forwarded to the leader, in order. */
+        final List<Ready.Forwarded> forwarded = new ArrayList<>();
         /** Every non-empty Ready this member produced, in order. */
         final List<Ready> readies = new ArrayList<>();
         /** When set, writes wait in {@link #pendingWrites} until {@link ProtocolCluster#completeWrites}. */
@@ -244,6 +246,7 @@ final class ProtocolCluster extends WiredCluster {
         // 5. reads.
         m.readsReady.addAll(r.readsReady());
         m.readsFailed.addAll(r.readsFailed());
+        m.forwarded.addAll(r.forwarded());
     }
 
     private static void checkCommittedAreDurable(Member m, List<LogEntry> committed) {

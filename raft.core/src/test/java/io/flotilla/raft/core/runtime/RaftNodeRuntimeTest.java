@@ -162,16 +162,63 @@ class RaftNodeRuntimeTest {
     }
 
     @Test
-    void aProposalOnAFollowerFailsWithNotLeaderNamingTheLeader() {
+    void aProposalOnAFollowerGoesToTheLeaderAndCompletesWithTheResultAppliedThere() {
         start();
         RaftNodeRuntime leader = cluster.awaitStableLeader();
         RaftNodeRuntime follower = cluster.followersOf(leader).get(0);
 
+        assertEquals("", text(await(follower.propose(put("f", "1")))));
+        assertEquals("1", text(await(follower.propose(put("f", "2")))), "the state machine's result: the old value");
+        // Completed on the follower means applied on the follower: a stale read there sees it at once.
+        assertEquals("2", text(await(follower.query(get("f"), ReadConsistency.STALE))));
+        cluster.awaitApplied(2);
+        for (Map.Entry<NodeId, KvStateMachine> e : cluster.machines.entrySet()) {
+            assertEquals(2, e.getValue().applied.size(), e.getKey() + " applied a forwarded proposal twice or not");
+        }
+    }
+
+    @Test
+    void concurrentProposalsOnEveryMemberAreEachAppliedOnceAndAnsweredWithTheirOwnResult() {
+        start();
+        RaftNodeRuntime leader = cluster.awaitStableLeader();
+        // Each key is written by one member only, in order, so each result (the previous value) is known exactly.
+        Map<RaftNodeRuntime, List<CompletableFuture<byte[]>>> results = new HashMap<>();
+        int perMember = 200;
+        for (int i = 0; i < perMember; i++) {
+            for (RaftNodeRuntime n : cluster.nodes.values()) {
+                results.computeIfAbsent(n, k -> new ArrayList<>()).add(n.propose(put("by-" + n.id(), "" + i)));
+            }
+        }
+        results.forEach((n, futures) -> {
+            for (int i = 0; i < futures.size(); i++) {
+                assertEquals(i == 0 ? "" : "" + (i - 1), text(await(futures.get(i))),
+                        "result " + i + " of " + n.id() + (n == leader ? " (leader)" : " (follower)"));
+            }
+        });
+        int total = perMember * cluster.nodes.size();
+        cluster.awaitApplied(total);
+        for (Map.Entry<NodeId, KvStateMachine> e : cluster.machines.entrySet()) {
+            assertEquals(total, e.getValue().applied.size(), e.getKey() + " applied a proposal twice or lost one");
+        }
+    }
+
+    @Test
+    void aProposalOnAMemberThatKnowsNoLeaderFailsWithNotLeaderAndHasNoEffect() {
+        start();
+        RaftNodeRuntime leader = cluster.awaitStableLeader();
+        RaftNodeRuntime follower = cluster.followersOf(leader).get(0);
+        cluster.network.isolate(follower.id());
+        RuntimeCluster.await(() -> follower.status().leader().isEmpty(), 5_000,
+                "the cut-off follower times out and forgets the leader");
+
         Throwable t = failure(follower.propose(put("a", "1")));
         NotLeaderException notLeader = assertInstanceOf(NotLeaderException.class, t);
-        assertEquals(Optional.of(leader.id()), notLeader.leader());
         assertTrue(notLeader.isRetryable());
-        assertTrue(cluster.machines.values().stream().allMatch(m -> m.applied.isEmpty()), "the refusal had an effect");
+        cluster.network.heal(follower.id());
+        await(leader.propose(put("b", "1")));
+        cluster.awaitApplied(1);
+        assertTrue(cluster.machines.values().stream().allMatch(m -> m.applied.size() == 1),
+                "the refusal had an effect");
     }
 
     // ------------------------------------------------------------------------------------------------ reads

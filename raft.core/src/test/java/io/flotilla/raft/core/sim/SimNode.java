@@ -79,6 +79,15 @@ final class SimNode {
     long lastSnapshotIndex;
     final Map<Long, WaitingWrite> writes = new HashMap<>();
     final Map<Long, SimClient.Op> readRequests = new HashMap<>();
+    /** Writes forwarded to the leader, by proposal id, until it says where they are in its log. */
+    final Map<Long, SimClient.Op> forwardedWrites = new HashMap<>();
+    /** The terms of the entries applied last, as the runtime's RecentResults keeps results for late placements. */
+    final Map<Long, Long> recentlyApplied = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+            return size() > 4096;
+        }
+    };
     final List<WaitingRead> reads = new ArrayList<>();
 
     SimNode(NodeId id, LogStore disk) {
@@ -118,6 +127,8 @@ final class SimNode {
         stateMachine = null;
         writes.clear();
         readRequests.clear();
+        forwardedWrites.clear();
+        recentlyApplied.clear();
         reads.clear();
     }
 }

@@ -18,6 +18,7 @@ import io.flotilla.raft.testkit.linearizability.KvOutput;
 import io.flotilla.raft.testkit.linearizability.LinearizabilityChecker;
 import io.flotilla.raft.testkit.linearizability.Operation;
 import io.flotilla.raft.testkit.linearizability.Verdict;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -161,19 +162,20 @@ final class Simulation {
         }
         return new Summary(steps, history.size(), checker.maxCommitted(), leaseHits, followerReads, timeoutNows, pauses,
                 checker.configurationsApplied(), snapshotsInstalled, resumedFromStateMachine, restoredOverStateMachine,
-                checkpoints, snapshotsMaterialized);
+                checkpoints, snapshotsMaterialized, forwardedWritesPlaced);
     }
 
     /**
      * What a passing run did, for the test's log and to show that every feature was exercised. The last two count
      * restarts with {@link #DURABLE} state machines: resumed from the state machine's own index, and given the
      * snapshot because the state machine (fallen back to an older copy) was behind it; then the checkpoints taken
-     * and the snapshots written because a follower needed one.
+     * and the snapshots written because a follower needed one; last, the writes a follower forwarded to the leader
+     * that the leader placed in its log.
      */
     record Summary(long steps, int operations, long committed, long leaseReadsWithoutRoundTrip,
                    long followerReads, long timeoutNowDelivered, long pauses, long configurationsCommitted,
                    long snapshotsInstalled, long resumedFromStateMachine, long restoredOverStateMachine,
-                   long checkpoints, long snapshotsMaterialized) {
+                   long checkpoints, long snapshotsMaterialized, long forwardedWritesPlaced) {
 
         Summary plus(Summary o) {
             return new Summary(steps + o.steps, operations + o.operations, committed + o.committed,
@@ -182,7 +184,8 @@ final class Simulation {
                     configurationsCommitted + o.configurationsCommitted, snapshotsInstalled + o.snapshotsInstalled,
                     resumedFromStateMachine + o.resumedFromStateMachine,
                     restoredOverStateMachine + o.restoredOverStateMachine, checkpoints + o.checkpoints,
-                    snapshotsMaterialized + o.snapshotsMaterialized);
+                    snapshotsMaterialized + o.snapshotsMaterialized,
+                    forwardedWritesPlaced + o.forwardedWritesPlaced);
         }
     }
 
@@ -195,6 +198,16 @@ final class Simulation {
     private long restoredOverStateMachine;
     private long checkpoints;
     private long snapshotsMaterialized;
+    private long forwardedWritesPlaced;
+    /** When each command was first applied on any member (simulated ms), to resolve unknown outcomes. */
+    private final Map<ByteBuffer, Long> firstApplied = new java.util.HashMap<>();
+    /** The liveness check's key: its probe write is proposed again when lost, so it is the one write not unique. */
+    private static final String PROBE_KEY = "probe";
+    /** The index each client write was applied at: one at two indexes was appended twice. */
+    private final Map<ByteBuffer, Long> appliedIndexOf = new java.util.HashMap<>();
+    /** Commands of writes answered as refused, which therefore must never be applied. */
+    private final Set<ByteBuffer> refusedWrites = new java.util.HashSet<>();
+    private long nextProposalId;
 
     // ------------------------------------------------------------------------------------------ event machinery
 
@@ -416,7 +429,6 @@ final class Simulation {
                     startNextWrite(n);
                 }
             }
-            applyCommitted(n, ready.committed());
             if (ready.compactThrough() > n.disk.firstIndex() - 1) {
                 n.disk.compactPrefix(Math.min(ready.compactThrough(), n.disk.lastIndex()));
             }
@@ -432,6 +444,10 @@ final class Simulation {
                     reply(op, null, r.leader());
                 }
             }
+            for (Ready.Forwarded f : ready.forwarded()) {
+                settleForwarded(n, f);
+            }
+            applyCommitted(n, ready.committed());
             answerReads(n);
             ready = n.protocol.ready();
         }
@@ -539,15 +555,38 @@ final class Simulation {
         for (LogEntry e : committed) {
             checker.onApply(n.protocol, e);
             if (e.kind() == EntryKind.COMMAND) {
+                firstApplied.putIfAbsent(ByteBuffer.wrap(e.payload()), now);
+                Long first = appliedIndexOf.putIfAbsent(ByteBuffer.wrap(e.payload()), e.index());
+                if (first != null && first != e.index() && !KvCommands.decode(e.payload())[1].equals(PROBE_KEY)) {
+                    // Every write is unique: the same command at two indexes was appended twice (a repeated
+                    // forwarded batch taken for a new one).
+                    throw failure(n.id + " applied " + String.join(" ", KvCommands.decode(e.payload())) + " at "
+                            + e.index() + ", which was applied at " + first + " already", null);
+                }
+            }
+            if (e.kind() == EntryKind.COMMAND && refusedWrites.contains(ByteBuffer.wrap(e.payload()))) {
+                // A refusal promises the write had no effect (the client may retry it); every write is unique.
+                throw failure(n.id + " applied " + String.join(" ", KvCommands.decode(e.payload())) + " at "
+                        + e.index() + ", a write its client was told was refused", null);
+            }
+            if (e.kind() == EntryKind.COMMAND) {
                 n.stateMachine.apply(e.index(), e.payload());
             } else {
                 n.stateMachine.skip(e.index());
             }
             n.appliedTerm = e.term();
+            n.recentlyApplied.put(e.index(), e.term());
             if (e.kind() == EntryKind.CONFIGURATION) {
                 n.appliedMembership = io.flotilla.raft.core.protocol.MembershipCodec.decode(e.payload());
             }
             SimNode.WaitingWrite w = n.writes.remove(e.index());
+            if (w != null && w.term() == e.term()
+                    && !java.util.Arrays.equals(KvCommands.encode(w.op().input()), e.payload())) {
+                // The proposal's place, as the protocol reported it, must hold the proposal: else a client would be
+                // answered with another write's result (a forwarded write placed at the wrong index).
+                throw failure(n.id + " would answer " + w.op().input() + " with the entry at " + e.index() + " of term "
+                        + e.term() + ", which holds another command", null);
+            }
             if (w != null) {
                 // Another term at our index means a later leader replaced the entry: it was never committed.
                 reply(w.op(), w.term() == e.term() ? KvOutput.ok() : null, n.protocol.leader());
@@ -558,6 +597,30 @@ final class Simulation {
             takeSnapshotIfDue(n);
             if (DURABLE && random.nextInt(16) == 0) {
                 n.durableCheckpoint = n.stateMachine.copy(); // what a later crash may fall back to
+            }
+        }
+    }
+
+    /** As the runtime does: a placed write waits for its entry; a refused one is retried; an unknown one times out. */
+    private void settleForwarded(SimNode n, Ready.Forwarded f) {
+        for (int i = 0; i < f.proposalIds().size(); i++) {
+            SimClient.Op op = n.forwardedWrites.remove(f.proposalIds().get(i));
+            if (op == null) {
+                continue;
+            }
+            if (f.placed()) {
+                forwardedWritesPlaced++;
+                long index = f.firstIndex() + i;
+                if (index > n.stateMachine.appliedIndex()) {
+                    n.writes.put(index, new SimNode.WaitingWrite(op, f.term()));
+                } else if (n.recentlyApplied.containsKey(index)) {
+                    // Applied before its place was known (the network reordered): answered as RecentResults does.
+                    long term = n.recentlyApplied.get(index);
+                    reply(op, term == f.term() ? KvOutput.ok() : null, n.protocol.leader());
+                }
+                // Otherwise never answered: the client times out (unknown), as the runtime's caller would.
+            } else if (!f.outcomeUnknown()) {
+                reply(op, null, f.leader());
             }
         }
     }
@@ -624,8 +687,9 @@ final class Simulation {
                 at(1 + random.nextInt(20), () -> nextOp(c));
             }
         });
-        // Reads sometimes go to any member: followers serve them through ReadIndex from the leader.
-        NodeId target = input instanceof KvInput.Get && random.nextInt(3) == 0
+        // Requests sometimes go to any member: followers serve reads through ReadIndex from the leader, and forward
+        // writes to it.
+        NodeId target = random.nextInt(3) == 0
                 ? nodes.get(random.nextInt(nodes.size())).id : c.target;
         at(1 + random.nextInt(3), () -> arrive(op, node(target)));
     }
@@ -655,9 +719,13 @@ final class Simulation {
                 n.protocol.readIndex(id);
             }
         } else {
-            ProposalResult result = n.protocol.propose(KvCommands.encode(op.input()));
+            long id = nextProposalId++;
+            ProposalResult result = n.protocol.proposeOrForward(id, KvCommands.encode(op.input()));
+            trace.add(now, n.id + " write " + id + (result.forwarded() ? " (forwarded)" : ""), op.input());
             if (result.accepted()) {
                 n.writes.put(result.index(), new SimNode.WaitingWrite(op, result.term()));
+            } else if (result.forwarded()) {
+                n.forwardedWrites.put(id, op);
             } else {
                 reply(op, null, result.leader());
             }
@@ -665,7 +733,10 @@ final class Simulation {
         pump(n);
     }
 
-    /** Sends the outcome back; {@code output == null} is a refusal: the operation had no effect. */
+    /**
+     * Sends the outcome back; {@code output == null} is a refusal: the operation had no effect. {@code leaderHint},
+     * if not null, is where the client sends its next requests.
+     */
     private void reply(SimClient.Op op, KvOutput output, NodeId leaderHint) {
         at(1 + random.nextInt(3), () -> {
             SimClient c = op.client();
@@ -673,8 +744,16 @@ final class Simulation {
                 return;
             }
             c.current = null;
+            if (output == null && !(op.input() instanceof KvInput.Get)) {
+                refusedWrites.add(ByteBuffer.wrap(KvCommands.encode(op.input())));
+            }
             if (output != null) {
                 history.add(new Operation<>(c.id, op.input(), op.callTime(), now, output));
+                if (leaderHint != null) {
+                    // A client learns the leader from a write's answer, so most writes go to it directly, and a
+                    // share (see nextOp) to a follower that forwards them.
+                    c.target = leaderHint;
+                }
             } else {
                 c.target = leaderHint != null ? leaderHint : nodes.get(random.nextInt(nodes.size())).id;
             }
@@ -871,7 +950,7 @@ final class Simulation {
                     || proposer.protocol.term() != probe.term();
             SimNode leader = newestLeader();
             if (lost && leader != null && leader.protocol.termAt(leader.protocol.commitIndex()) == leader.protocol.term()) {
-                probe = leader.protocol.propose(KvCommands.encode(KvInput.put("probe", "seed" + seed)));
+                probe = leader.protocol.propose(KvCommands.encode(KvInput.put(PROBE_KEY, "seed" + seed)));
                 proposer = leader;
                 pump(leader);
             }
@@ -911,11 +990,40 @@ final class Simulation {
     }
 
     private void checkLinearizable() {
-        CheckResult result = LinearizabilityChecker.check(new KvModel(), history, Duration.ofSeconds(60));
+        List<Operation<KvInput, KvOutput>> resolved = resolveUnknowns();
+        CheckResult result = LinearizabilityChecker.check(new KvModel(), resolved, Duration.ofSeconds(60));
         if (result.verdict() != Verdict.OK) {
-            throw failure("Linearizability: the clients' history (" + history.size() + " operations) is "
-                    + result.verdict() + ": " + result.explanation(), null);
+            throw failure("Linearizability: the clients' history (" + history.size() + " operations, "
+                    + history.stream().filter(Operation::isUnknown).count() + " of unknown outcome, "
+                    + resolved.stream().filter(Operation::isUnknown).count() + " left unknown once resolved by what"
+                    + " was applied) is " + result.verdict() + ": " + result.explanation(), null);
         }
+    }
+
+    /**
+     * Resolves the clients' unknown outcomes with what the simulation knows and a client does not, so the checker
+     * decides more, not less: an unknown write whose command was applied took effect between its call and its first
+     * apply on any member (commit comes before apply), so it becomes a completed write returning then; one never
+     * applied had no effect on anything observed, and neither has an unknown read: both are dropped. Every write is
+     * unique (client id and sequence), so a command names its operation. Without this, each unknown write may take
+     * effect at any later point, and a few dozen of them overlapping make the search exponential.
+     */
+    private List<Operation<KvInput, KvOutput>> resolveUnknowns() {
+        List<Operation<KvInput, KvOutput>> resolved = new ArrayList<>(history.size());
+        for (Operation<KvInput, KvOutput> op : history) {
+            if (!op.isUnknown()) {
+                resolved.add(op);
+                continue;
+            }
+            if (op.input() instanceof KvInput.Get) {
+                continue;
+            }
+            Long appliedAt = firstApplied.get(ByteBuffer.wrap(KvCommands.encode(op.input())));
+            if (appliedAt != null) {
+                resolved.add(new Operation<>(op.clientId(), op.input(), op.callTime(), appliedAt, KvOutput.ok()));
+            }
+        }
+        return resolved;
     }
 
     private String describeMembers() {

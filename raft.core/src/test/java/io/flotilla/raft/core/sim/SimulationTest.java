@@ -25,19 +25,21 @@ class SimulationTest {
             return;
         }
         int seeds = Integer.getInteger("flotilla.sim.seeds", 300);
-        Simulation.Summary total = new Simulation.Summary(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        Simulation.Summary total = new Simulation.Summary(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         for (long seed = 1; seed <= seeds; seed++) {
             total = total.plus(new Simulation(seed, sizeFor(seed), false).run());
         }
         System.out.printf("simulation: %d seeds passed, %d steps checked, %d client operations linearizable;"
                         + " exercised: %d lease reads without a round trip, %d follower reads, %d TimeoutNow,"
-                        + " %d pauses, %d configuration entries committed, %d snapshots installed%n", seeds,
+                        + " %d pauses, %d configuration entries committed, %d snapshots installed,"
+                        + " %d forwarded writes placed%n", seeds,
                 total.steps(), total.operations(), total.leaseReadsWithoutRoundTrip(), total.followerReads(),
                 total.timeoutNowDelivered(), total.pauses(), total.configurationsCommitted(),
-                total.snapshotsInstalled());
+                total.snapshotsInstalled(), total.forwardedWritesPlaced());
         // A run that never exercised a feature proves nothing about it.
         assertTrue(total.leaseReadsWithoutRoundTrip() > 0, "no lease read was served from a lease");
         assertTrue(total.followerReads() > 0, "no read was served by a follower");
+        assertTrue(total.forwardedWritesPlaced() > 0, "no write forwarded by a follower was placed by the leader");
         assertTrue(total.timeoutNowDelivered() > 0, "no leadership transfer reached its target");
         assertTrue(total.configurationsCommitted() > 0, "no membership change was committed");
         assertTrue(total.snapshotsInstalled() > 0, "no snapshot was sent to a follower");

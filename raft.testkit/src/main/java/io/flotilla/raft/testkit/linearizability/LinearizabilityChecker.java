@@ -88,16 +88,20 @@ public final class LinearizabilityChecker {
         String timedOut = null;
         for (int p = 0; p < partitions.size(); p++) {
             Search<S, I, O> search = new Search<>(model, partitions.get(p), expired);
-            switch (search.run()) {
+            Search.Outcome outcome = search.run();
+            switch (outcome) {
                 case OK -> { }
                 case ILLEGAL -> {
                     return illegal(search, p, partitions.size());
                 }
-                case TIMED_OUT -> {
+                case TIMED_OUT, TOO_LARGE -> {
                     if (timedOut == null) {
-                        timedOut = "Unknown: the search did not finish within " + timeout + "; partition " + (p + 1)
-                                + " of " + partitions.size() + " (" + search.size() + " operations) was the first"
-                                + " left undecided. Partitions that finished were linearizable.";
+                        timedOut = "Unknown: the search did not finish "
+                                + (outcome == Search.Outcome.TIMED_OUT ? "within " + timeout
+                                : "within " + Search.MAX_REMEMBERED + " remembered configurations (its memory bound)")
+                                + "; partition " + (p + 1) + " of " + partitions.size() + " (" + search.size()
+                                + " operations) was the first left undecided. Partitions that finished were"
+                                + " linearizable.";
                     }
                 }
             }

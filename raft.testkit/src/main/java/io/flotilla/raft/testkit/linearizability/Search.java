@@ -36,7 +36,13 @@ import java.util.function.BooleanSupplier;
  */
 final class Search<S, I, O> {
 
-    enum Outcome { OK, ILLEGAL, TIMED_OUT }
+    enum Outcome { OK, ILLEGAL, TIMED_OUT, TOO_LARGE }
+
+    /**
+     * Configurations remembered at most: the memo is the search's memory, and a history hard enough to need more
+     * (many unknown outcomes overlapping) would otherwise exhaust the heap of the test that checks it.
+     */
+    static final int MAX_REMEMBERED = 1_000_000;
 
     /** The clock is read once per this many steps (a power of two minus one, used as a mask): nanoTime isn't free. */
     private static final int CLOCK_MASK = 1023;
@@ -140,6 +146,9 @@ final class Search<S, I, O> {
         while (remaining > 0) {
             if ((++steps & CLOCK_MASK) == 0 && expired.getAsBoolean()) {
                 return Outcome.TIMED_OUT;
+            }
+            if (memo.size() > MAX_REMEMBERED) {
+                return Outcome.TOO_LARGE;
             }
             if (entry.call) {
                 if (isCandidate(entry, state, pass) && remember(entry, candidateState)) {

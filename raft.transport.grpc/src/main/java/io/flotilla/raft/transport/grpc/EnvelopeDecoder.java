@@ -9,6 +9,8 @@ import io.flotilla.raft.api.message.AppendEntriesResponse;
 import io.flotilla.raft.api.message.InstallSnapshotRequest;
 import io.flotilla.raft.api.message.InstallSnapshotResponse;
 import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.api.message.ProposeRequest;
+import io.flotilla.raft.api.message.ProposeResponse;
 import io.flotilla.raft.api.message.ReadIndexRequest;
 import io.flotilla.raft.api.message.ReadIndexResponse;
 import io.flotilla.raft.api.message.RequestVoteRequest;
@@ -78,6 +80,17 @@ final class EnvelopeDecoder {
             case READ_INDEX_RESPONSE -> {
                 Wire.ReadIndexResponse m = envelope.getReadIndexResponse();
                 yield new ReadIndexResponse(from, to, term, m.getRequestId(), m.getReadIndex(), m.getSuccess());
+            }
+            case PROPOSE_REQUEST -> {
+                Wire.ProposeRequest m = envelope.getProposeRequest();
+                List<byte[]> commands = new ArrayList<>(m.getCommandsCount());
+                m.getCommandsList().forEach(c -> commands.add(c.toByteArray()));
+                yield new ProposeRequest(from, to, term, m.getSession(), m.getBatchId(), commands);
+            }
+            case PROPOSE_RESPONSE -> {
+                Wire.ProposeResponse m = envelope.getProposeResponse();
+                yield new ProposeResponse(from, to, term, m.getSession(), m.getBatchId(), m.getFirstIndex(),
+                        m.getAccepted());
             }
             // A newer peer may send a kind this version does not know: it is dropped like any lost message.
             case BODY_NOT_SET -> throw new IllegalArgumentException(

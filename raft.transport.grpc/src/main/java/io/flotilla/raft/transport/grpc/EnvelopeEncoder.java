@@ -10,6 +10,8 @@ import io.flotilla.raft.api.message.AppendEntriesResponse;
 import io.flotilla.raft.api.message.InstallSnapshotRequest;
 import io.flotilla.raft.api.message.InstallSnapshotResponse;
 import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.api.message.ProposeRequest;
+import io.flotilla.raft.api.message.ProposeResponse;
 import io.flotilla.raft.api.message.ReadIndexRequest;
 import io.flotilla.raft.api.message.ReadIndexResponse;
 import io.flotilla.raft.api.message.RequestVoteRequest;
@@ -91,6 +93,18 @@ final class EnvelopeEncoder {
                     .setRequestId(m.requestId())
                     .setReadIndex(m.readIndex())
                     .setSuccess(m.success()));
+        } else if (message instanceof ProposeRequest m) {
+            Wire.ProposeRequest.Builder body = Wire.ProposeRequest.newBuilder()
+                    .setSession(m.session())
+                    .setBatchId(m.batchId());
+            m.commands().forEach(c -> body.addCommands(bytes(c)));
+            envelope.setProposeRequest(body);
+        } else if (message instanceof ProposeResponse m) {
+            envelope.setProposeResponse(Wire.ProposeResponse.newBuilder()
+                    .setSession(m.session())
+                    .setBatchId(m.batchId())
+                    .setFirstIndex(m.firstIndex())
+                    .setAccepted(m.accepted()));
         } else {
             throw new IllegalArgumentException("no encoding for " + message.getClass().getName());
         }

@@ -26,11 +26,11 @@ class EnvelopeCodecTest {
     }
 
     @Test
-    void theSamplesCoverAllNinePermittedMessageTypes() {
+    void theSamplesCoverAllElevenPermittedMessageTypes() {
         Set<Class<?>> sampled = SampleMessages.everyKind(N1, N2).stream().map(Object::getClass)
                 .collect(Collectors.toSet());
         assertEquals(Set.of(RaftMessage.class.getPermittedSubclasses()), sampled);
-        assertEquals(9, sampled.size());
+        assertEquals(11, sampled.size());
     }
 
     @Test

@@ -12,6 +12,8 @@ import io.flotilla.raft.api.message.AppendEntriesResponse;
 import io.flotilla.raft.api.message.InstallSnapshotRequest;
 import io.flotilla.raft.api.message.InstallSnapshotResponse;
 import io.flotilla.raft.api.message.RaftMessage;
+import io.flotilla.raft.api.message.ProposeRequest;
+import io.flotilla.raft.api.message.ProposeResponse;
 import io.flotilla.raft.api.message.ReadIndexRequest;
 import io.flotilla.raft.api.message.ReadIndexResponse;
 import io.flotilla.raft.api.message.RequestVoteRequest;
@@ -46,7 +48,7 @@ final class SampleMessages {
     }
 
     /**
-     * Returns one message of each of the 9 kinds, from {@code from} to {@code to}; the snapshot request comes twice,
+     * Returns one message of each of the 11 kinds, from {@code from} to {@code to}; the snapshot request comes twice,
      * with and without a configuration.
      */
     static List<RaftMessage> everyKind(NodeId from, NodeId to) {
@@ -73,10 +75,15 @@ final class SampleMessages {
                 new TimeoutNowRequest(from, to, 10),
                 new ReadIndexRequest(from, to, 11, -1),
                 new ReadIndexResponse(from, to, 11, 42, 99, true),
-                new ReadIndexResponse(from, to, 12, 43, 0, false));
+                new ReadIndexResponse(from, to, 12, 43, 0, false),
+                new ProposeRequest(from, to, 13, -7, 0, List.of("put k v".getBytes(StandardCharsets.UTF_8),
+                        new byte[0], oneMebibyte())),
+                new ProposeRequest(from, to, 13, Long.MAX_VALUE, 5, List.of()),
+                new ProposeResponse(from, to, 13, -7, 0, 12, true),
+                new ProposeResponse(from, to, 14, Long.MAX_VALUE, 5, 0, false));
     }
 
-    /** Asserts that two messages are equal, comparing the snapshot chunk's bytes by content. */
+    /** Asserts that two messages are equal, comparing byte arrays (snapshot chunks, forwarded commands) by content. */
     static void assertSameMessage(RaftMessage expected, RaftMessage actual) {
         if (expected instanceof InstallSnapshotRequest e && actual instanceof InstallSnapshotRequest a) {
             assertEquals(e.from(), a.from());
@@ -88,6 +95,12 @@ final class SampleMessages {
             assertEquals(e.offset(), a.offset());
             assertArrayEquals(e.data(), a.data());
             assertEquals(e.last(), a.last());
+        } else if (expected instanceof ProposeRequest e && actual instanceof ProposeRequest a) {
+            assertEquals(e.toString(), a.toString());
+            assertEquals(e.commands().size(), a.commands().size());
+            for (int i = 0; i < e.commands().size(); i++) {
+                assertArrayEquals(e.commands().get(i), a.commands().get(i), "command " + i);
+            }
         } else {
             assertEquals(expected, actual);
         }
