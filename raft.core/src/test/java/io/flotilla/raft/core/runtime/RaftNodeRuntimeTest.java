@@ -202,14 +202,19 @@ class RaftNodeRuntimeTest {
         }
     }
 
-    @Test
-    void aProposalOnAMemberThatKnowsNoLeaderFailsWithNotLeaderAndHasNoEffect() {
-        start();
-        RaftNodeRuntime leader = cluster.awaitStableLeader();
+    private RaftNodeRuntime isolateAFollowerUntilItForgetsTheLeader(RaftNodeRuntime leader) {
         RaftNodeRuntime follower = cluster.followersOf(leader).get(0);
         cluster.network.isolate(follower.id());
         RuntimeCluster.await(() -> follower.status().leader().isEmpty(), 5_000,
                 "the cut-off follower times out and forgets the leader");
+        return follower;
+    }
+
+    @Test
+    void aProposalOnAMemberThatKnowsNoLeaderFailsWithNotLeaderAndHasNoEffect() {
+        start();
+        RaftNodeRuntime leader = cluster.awaitStableLeader();
+        RaftNodeRuntime follower = isolateAFollowerUntilItForgetsTheLeader(leader);
 
         Throwable t = failure(follower.propose(put("a", "1")));
         NotLeaderException notLeader = assertInstanceOf(NotLeaderException.class, t);
@@ -259,11 +264,7 @@ class RaftNodeRuntimeTest {
     @Test
     void aQueryOnAMemberThatKnowsNoLeaderFailsWithNotLeader() {
         start();
-        RaftNodeRuntime leader = cluster.awaitStableLeader();
-        RaftNodeRuntime follower = cluster.followersOf(leader).get(0);
-        cluster.network.isolate(follower.id());
-        RuntimeCluster.await(() -> follower.status().leader().isEmpty(), 5_000,
-                "the cut-off follower times out and forgets the leader");
+        RaftNodeRuntime follower = isolateAFollowerUntilItForgetsTheLeader(cluster.awaitStableLeader());
 
         Throwable t = failure(follower.query(get("x")));
         NotLeaderException notLeader = assertInstanceOf(NotLeaderException.class, t);
