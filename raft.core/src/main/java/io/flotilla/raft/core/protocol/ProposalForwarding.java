@@ -18,8 +18,9 @@ import java.util.function.LongSupplier;
  * per limit's worth, not one per write. A batch stays in flight until the leader answers: accepted (the commands'
  * indexes and term, so the runtime can wait for them to be applied here) or refused (nothing appended, for certain:
  * see {@code RaftProtocol#handleProposeRequest}). The answer counts even if it comes from a leader since deposed: the
- * entries it placed may still commit. A batch whose answer never comes (lost, its leader crashed, or a member that
- * cannot rule out having appended it) ends at its proposers' deadlines, of unknown outcome.
+ * entries it placed may still commit, and is awaited for a short grace after a leadership change; then the batch is
+ * given up as of unknown outcome. A batch whose answer never comes while its leader stays (a lost message, or a
+ * member that cannot rule out having appended it) ends at its proposers' deadlines, of unknown outcome.
  *
  * <p><b>Leader.</b> Transports may repeat or reorder a message (a reconnect, a simulated network). Appending a batch
  * twice would apply a write twice, so the leader remembers which batch ids of each follower's session it appended
@@ -57,6 +58,8 @@ final class ProposalForwarding {
     private final List<Long> queuedIds = new ArrayList<>();
     private final List<byte[]> queuedCommands = new ArrayList<>();
     private final TreeMap<Long, List<Long>> inFlight = new TreeMap<>();
+    /** In-flight batches sent before a leadership change, by batch id: the tick after which they are given up. */
+    private final TreeMap<Long, Long> orphanedUntil = new TreeMap<>();
     /** Leader side: per follower, per session of it seen in this term, the batches appended. */
     private final Map<NodeId, Map<Long, Admitted>> appendedBatches = new HashMap<>();
 
@@ -115,7 +118,9 @@ final class ProposalForwarding {
         queuedIds.clear();
         queuedCommands.clear();
         while (inFlight.size() > MAX_IN_FLIGHT_BATCHES) {
-            outcomes.add(unknown(inFlight.pollFirstEntry().getValue()));
+            Map.Entry<Long, List<Long>> oldest = inFlight.pollFirstEntry();
+            orphanedUntil.remove(oldest.getKey());
+            outcomes.add(unknown(oldest.getValue()));
         }
         return requests;
     }
@@ -131,6 +136,7 @@ final class ProposalForwarding {
             return null;
         }
         List<Long> ids = inFlight.remove(batchId);
+        orphanedUntil.remove(batchId);
         if (ids == null) {
             return null;
         }
@@ -138,13 +144,37 @@ final class ProposalForwarding {
     }
 
     /**
-     * Leadership changed: queued proposals were never sent, so they are refused (the caller may retry them). In-flight
-     * batches stay: the old leader's answer may still arrive, and where it put the commands stays true after it lost
-     * leadership (the entries commit under the next leader, or are replaced, which the applier tells apart by term).
+     * Leadership changed at tick {@code now}: queued proposals were never sent, so they are refused (the caller may
+     * retry them). In-flight batches stay for {@code graceTicks} more: the old leader's answer may still be on its
+     * way, and where it put the commands stays true after it lost leadership (the entries commit under the next
+     * leader, or are replaced, which the applier tells apart by term). After that they are given up as of unknown
+     * outcome ({@link #expire}): a crashed leader never answers, and its clients should hear so before their
+     * deadline, so they can retry on the new leader.
      */
-    void leaderChanged(List<Outcome> outcomes) {
+    void leaderChanged(long now, long graceTicks, List<Outcome> outcomes) {
         if (!queuedIds.isEmpty()) {
             outcomes.add(new Outcome(takeQueuedIds(), false, 0, 0, false));
+        }
+        for (Long batch : inFlight.keySet()) {
+            orphanedUntil.putIfAbsent(batch, now + graceTicks);
+        }
+    }
+
+    /** Gives up the in-flight batches whose grace after a leadership change has passed (see leaderChanged). */
+    void expire(long now, List<Outcome> outcomes) {
+        if (orphanedUntil.isEmpty()) {
+            return;
+        }
+        for (java.util.Iterator<Map.Entry<Long, Long>> it = orphanedUntil.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Long> e = it.next();
+            if (e.getValue() > now) {
+                continue;
+            }
+            it.remove();
+            List<Long> ids = inFlight.remove(e.getKey());
+            if (ids != null) {
+                outcomes.add(unknown(ids));
+            }
         }
     }
 

@@ -253,6 +253,7 @@ public final class RaftProtocol {
     /** Advances the protocol's clock by one tick: drives election timeouts and heartbeats. */
     public void tick() {
         now++;
+        forwarding.expire(now, forwardOutcomes);
         if (role == RaftRole.LEADER) {
             tickLeader();
             return;
@@ -594,7 +595,7 @@ public final class RaftProtocol {
         role = RaftRole.PRE_CANDIDATE;
         leader = null;
         failForwardedReads();
-        forwarding.leaderChanged(forwardOutcomes);
+        forwarding.leaderChanged(now, forwardGraceTicks(), forwardOutcomes);
         votesGranted.clear();
         votesGranted.add(self);
         resetElectionTimer();
@@ -617,7 +618,7 @@ public final class RaftProtocol {
         role = RaftRole.CANDIDATE;
         leader = null;
         failForwardedReads();
-        forwarding.leaderChanged(forwardOutcomes);
+        forwarding.leaderChanged(now, forwardGraceTicks(), forwardOutcomes);
         votesGranted.clear();
         votesGranted.add(self);
         resetElectionTimer();
@@ -683,7 +684,8 @@ public final class RaftProtocol {
     private void becomeFollower(long newTerm, NodeId newLeader) {
         boolean wasLeader = role == RaftRole.LEADER;
         if (newTerm != term || !java.util.Objects.equals(leader, newLeader)) {
-            forwarding.leaderChanged(forwardOutcomes); // what was queued for the old leader is refused
+            // What was queued for the old leader is refused; what is in flight waits a little for its answer.
+            forwarding.leaderChanged(now, forwardGraceTicks(), forwardOutcomes);
         }
         if (newTerm != term) {
             term = newTerm;
@@ -758,6 +760,15 @@ public final class RaftProtocol {
             commitIndex = Math.max(commitIndex, Math.min(req.leaderCommit(), lastNew));
         }
         reply(req, true, lastNew, 0, 0);
+    }
+
+    /**
+     * How long proposals forwarded before a leadership change wait for the old leader's answer: two heartbeat
+     * intervals, ample for an answer already on its way, and far below a request timeout, so clients of a crashed
+     * leader's followers hear "outcome unknown" and retry on the new leader instead of waiting out their deadline.
+     */
+    private long forwardGraceTicks() {
+        return 2L * options.heartbeatTicks();
     }
 
     /** Appends commands as entries of the current term after the last one; returns the first one's index. */

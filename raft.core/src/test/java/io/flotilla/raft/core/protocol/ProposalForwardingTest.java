@@ -218,6 +218,21 @@ class ProposalForwardingTest {
     }
 
     @Test
+    void inFlightProposalsAreGivenUpAsUnknownShortlyAfterTheLeaderChanges() {
+        ProtocolCluster c = leaderN1();
+        c.p("n2").proposeOrForward(1, bytes("to a leader about to crash"));
+        c.process("n2");
+        c.drop(is(ProposeRequest.class)); // the leader crashes before answering
+        c.campaign("n3");
+        assertTrue(c.m("n2").forwarded.isEmpty(), "right after the change the old leader's answer may still come");
+
+        c.tick("n2", 2 * c.options.heartbeatTicks());
+        assertEquals(List.of(new Ready.Forwarded(List.of(1L), false, 0, 0, NodeId.of("n3"), true)),
+                c.m("n2").forwarded, "given up as of unknown outcome well before a request deadline, so the client"
+                        + " can retry on the new leader");
+    }
+
+    @Test
     void anAnswerSentBeforeTheFollowerRestartedIsNotTakenForANewBatchWithTheSameId() {
         ProtocolCluster c = leaderN1();
         c.p("n2").proposeOrForward(1, bytes("before restart"));
