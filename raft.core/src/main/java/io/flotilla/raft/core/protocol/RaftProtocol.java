@@ -86,16 +86,8 @@ public final class RaftProtocol {
     private long leaseMinRound;
     private NodeId transferTarget;
     private int transferElapsed;
-    /**
-     * Reads this follower forwarded (thesis §6.4 follower reads), by the id of the ReadIndexRequest that carried them.
-     * One request carries every read that arrived since the last {@link #ready()}: the leader's answer (a commit
-     * index confirmed after they all arrived) serves each of them, so a burst of reads costs one round trip, not one
-     * message pair per read.
-     */
-    private final Map<Long, List<Long>> forwardedReads = new TreeMap<>();
-    /** Reads waiting for the next {@link #ready()} to be sent to the leader in one ReadIndexRequest. */
-    private final List<Long> readsToForward = new ArrayList<>();
-    private long nextForwardedReadBatch;
+    /** Reads this follower forwards to the leader for their read index. */
+    private final ReadForwarding readForwarding = new ReadForwarding();
     private final SnapshotSource snapshots;
     /**
      * Whether this member ran before (it has a term). It may have acknowledged a leader's heartbeat just before it
@@ -315,7 +307,7 @@ public final class RaftProtocol {
         } else if (m instanceof ReadIndexRequest req) {
             handleReadIndexRequest(req);
         } else if (m instanceof ReadIndexResponse resp) {
-            handleReadIndexResponse(resp);
+            readForwarding.answered(resp, leader, readsReady, readsFailed);
         } else if (m instanceof ProposeRequest req) {
             handleProposeRequest(req);
         } else if (m instanceof ProposeResponse resp) {
@@ -484,7 +476,7 @@ public final class RaftProtocol {
             reads.add(null, requestId, commitIndex, committedInCurrentTerm());
             confirmReads();
         } else if (leader != null) {
-            readsToForward.add(requestId);
+            readForwarding.queue(requestId);
         } else {
             readsFailed.add(new Ready.ReadFailed(requestId, null));
         }
@@ -562,7 +554,7 @@ public final class RaftProtocol {
         if (role == RaftRole.LEADER) {
             broadcastAppends(reads.broadcastRequested());
         }
-        forwardReads();
+        readForwarding.send(self, leader, term, role == RaftRole.LEADER, sendNow, readsFailed);
         PersistentState state = null;
         if (stateDirty) {
             state = new PersistentState(term, votedFor);
@@ -594,7 +586,7 @@ public final class RaftProtocol {
     private void becomePreCandidate() {
         role = RaftRole.PRE_CANDIDATE;
         leader = null;
-        failForwardedReads();
+        readForwarding.failAll(readsFailed);
         forwarding.leaderChanged(now, forwardGraceTicks(), forwardOutcomes);
         votesGranted.clear();
         votesGranted.add(self);
@@ -617,7 +609,7 @@ public final class RaftProtocol {
         stateDirty = true;
         role = RaftRole.CANDIDATE;
         leader = null;
-        failForwardedReads();
+        readForwarding.failAll(readsFailed);
         forwarding.leaderChanged(now, forwardGraceTicks(), forwardOutcomes);
         votesGranted.clear();
         votesGranted.add(self);
@@ -691,7 +683,7 @@ public final class RaftProtocol {
             term = newTerm;
             votedFor = null;
             stateDirty = true;
-            failForwardedReads();
+            readForwarding.failAll(readsFailed);
         }
         role = RaftRole.FOLLOWER;
         leader = newLeader;
@@ -1217,36 +1209,6 @@ public final class RaftProtocol {
         confirmReads();
     }
 
-    /** Sends the reads gathered since the last call to the leader as one ReadIndexRequest. */
-    private void forwardReads() {
-        if (readsToForward.isEmpty()) {
-            return;
-        }
-        if (role == RaftRole.LEADER || leader == null) {
-            // Leadership moved while they waited (they arrived as a follower): let the caller retry them.
-            readsToForward.forEach(id -> readsFailed.add(new Ready.ReadFailed(id, leader)));
-        } else {
-            long batch = nextForwardedReadBatch++;
-            forwardedReads.put(batch, List.copyOf(readsToForward));
-            sendNow.add(new ReadIndexRequest(self, leader, term, batch));
-        }
-        readsToForward.clear();
-    }
-
-    private void handleReadIndexResponse(ReadIndexResponse resp) {
-        List<Long> batch = forwardedReads.remove(resp.requestId());
-        if (batch == null) {
-            return;
-        }
-        for (long id : batch) {
-            if (resp.success()) {
-                readsReady.add(new Ready.ReadReady(id, resp.readIndex()));
-            } else {
-                readsFailed.add(new Ready.ReadFailed(id, leader));
-            }
-        }
-    }
-
     /**
      * Sends the proposals queued since the last call to the leader. Every way out of following a leader (a new term,
      * a campaign) refuses the queue first (see {@link ProposalForwarding#leaderChanged}), so a non-empty queue means
@@ -1313,13 +1275,6 @@ public final class RaftProtocol {
         }
         forwardOutcomes.clear();
         return out;
-    }
-
-    private void failForwardedReads() {
-        forwardedReads.values().forEach(batch -> batch.forEach(id -> readsFailed.add(new Ready.ReadFailed(id, null))));
-        forwardedReads.clear();
-        readsToForward.forEach(id -> readsFailed.add(new Ready.ReadFailed(id, null)));
-        readsToForward.clear();
     }
 
     private static boolean sentByLeader(RaftMessage m) {

@@ -282,7 +282,7 @@ final class Simulation {
         scheduleTick(n, n.epoch, random.nextInt((int) TICK_MS) + 1);
     }
 
-    /** Recovery with a durable state machine, by the rules of the runtime (RaftNodeRuntime#recover). */
+    /** Recovery with a durable state machine, by the rules of the runtime (Recovery#recover). */
     private void restartDurable(SimNode n) {
         SimKvStateMachine sm = n.durableStateMachine != null ? n.durableStateMachine : new SimKvStateMachine();
         n.durableStateMachine = sm;
