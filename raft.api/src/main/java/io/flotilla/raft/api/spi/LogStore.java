@@ -26,7 +26,9 @@ import java.util.List;
  * time and see the log either before or after a concurrent change, never a mix. Each call is its own view: a reader on
  * another thread that computes a range from {@link #firstIndex()} or {@link #lastIndex()} and then calls
  * {@link #read} may find the range gone if a truncation, compaction or reset ran in between; it then gets
- * {@link IllegalArgumentException} and should read the bounds again. (The engine reads only from its own thread.)
+ * {@link IllegalArgumentException} and should read the bounds again. (The engine writes from its disk thread while its
+ * event loop reads; it never reads a range that a concurrent change could remove: compaction and reset run while the
+ * loop waits.)
  *
  * <h2>Closing</h2>
  * After {@link #close()} every other method throws {@link IllegalStateException}.

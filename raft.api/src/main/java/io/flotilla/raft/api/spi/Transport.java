@@ -9,6 +9,8 @@ import java.util.Map;
  *
  * <h2>Contract</h2>
  * <ul>
+ *   <li>{@link #send(RaftMessage)} is called from more than one engine thread at a time (the event loop sends requests
+ *       and heartbeat answers, the disk thread sends the answers that wait for a write), so it must be thread-safe.</li>
  *   <li>{@link #send(RaftMessage)} never blocks the engine: it queues the message or drops it. Raft tolerates lost,
  *       duplicated, delayed and reordered messages (Raft §5.1), so a transport may drop when a peer is slow or down,
  *       but one slow or dead peer must never delay messages to the others.</li>

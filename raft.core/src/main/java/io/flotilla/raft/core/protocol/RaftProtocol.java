@@ -835,8 +835,16 @@ public final class RaftProtocol {
     }
 
     private void reply(AppendEntriesRequest req, boolean success, long index, long conflictIndex, long conflictTerm) {
-        sendAfterPersist.add(new AppendEntriesResponse(self, req.from(), term, success, index, conflictIndex,
-                conflictTerm, req.readRound()));
+        AppendEntriesResponse resp = new AppendEntriesResponse(self, req.from(), term, success, index, conflictIndex,
+                conflictTerm, req.readRound());
+        // An acknowledgement of an empty append (a heartbeat, a read round, a commit notice) that claims no entry beyond
+        // what is durable here goes out at once instead of queueing behind this member's pending writes (etcd answers
+        // heartbeats the same way), so read rounds and leases do not wait for a follower's disk. It promises nothing a
+        // crash could take back: the match it reports is durable, and this member casts no vote by it. A step that
+        // changed the term still waits for its write, to keep the argument short. Everything else waits for the disk
+        // (Raft §5.1, Figure 2: respond to RPCs only after updating stable storage).
+        boolean promisesNothingNew = success && req.entries().isEmpty() && index <= log.durableIndex() && !stateDirty;
+        (promisesNothingNew ? sendNow : sendAfterPersist).add(resp);
     }
 
     private void handleAppendEntriesResponse(AppendEntriesResponse resp) {

@@ -6,13 +6,15 @@ import io.flotilla.raft.api.message.RaftMessage;
 import java.util.List;
 
 /**
- * One batch of effects produced by the protocol ({@link RaftProtocol#ready()}). The runtime must carry them out in
- * this order — the order is part of Raft's safety argument:
+ * One batch of effects produced by the protocol ({@link RaftProtocol#ready()}). They must be carried out in this order
+ * — the order is part of Raft's safety argument — which {@link ReadyExecutor} does for the runtime, the simulation and
+ * the test clusters alike:
  *
  * <ol>
  *   <li>Send {@link #sendNow()}. These are a leader's AppendEntries and heartbeats, which do not depend on the leader's
  *       own disk: a leader may replicate entries before its own fsync, because it counts itself toward a quorum only
- *       once {@link RaftProtocol#persisted} says they are durable.</li>
+ *       once {@link RaftProtocol#persisted} says they are durable; and a follower's answers to empty appends that claim
+ *       nothing beyond its durable log (heartbeats, read rounds).</li>
  *   <li>Persist {@link #state()} (if not null) and {@link #entriesToPersist()} in one atomic, durable write, after every
  *       earlier batch's write (writes complete in order). Entries may start at or below the last written index: they
  *       replace that suffix. Then report {@link RaftProtocol#persisted} with the last entry written.</li>

@@ -10,7 +10,6 @@ import io.flotilla.raft.api.OverloadedException;
 import io.flotilla.raft.api.RaftNode;
 import io.flotilla.raft.api.RaftOptions;
 import io.flotilla.raft.api.RaftStatus;
-import io.flotilla.raft.api.RaftTimeoutException;
 import io.flotilla.raft.api.ReadConsistency;
 import io.flotilla.raft.api.StateMachine;
 import io.flotilla.raft.api.message.RaftMessage;
@@ -23,8 +22,8 @@ import io.flotilla.raft.core.protocol.SnapshotSource;
 import io.flotilla.raft.core.protocol.StableLog;
 import io.flotilla.raft.core.protocol.RaftProtocol;
 import io.flotilla.raft.core.protocol.Ready;
+import io.flotilla.raft.core.protocol.ReadyExecutor;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,12 +39,13 @@ import java.util.random.RandomGenerator;
 
 /**
  * A running member: one event-loop thread owns the {@link RaftProtocol} and carries out its {@link Ready} batches
- * against the {@link LogStore} and the {@link Transport}; an {@link Applier} thread drives the state machine; a
+ * through a {@link ReadyExecutor} against the {@link Transport}; a {@link Persister} thread makes its writes durable
+ * in order, so the loop never waits for the disk; an {@link Applier} thread drives the state machine; a
  * {@link SnapshotWriter} thread, created at the first snapshot of a state machine that offers views, writes snapshots
  * while applying goes on.
  *
- * <p><b>Group commit.</b> While the loop waits for a durable write, new proposals and messages queue up; the next
- * iteration takes them all, so they share one write and one fsync. Under load, batches grow by themselves.
+ * <p><b>Group commit.</b> While the disk thread makes one write durable, the writes of the next loop iterations queue
+ * up; it merges them all into its next write, so they share one fsync. Under load, batches grow by themselves.
  *
  * <p><b>Bounded memory.</b> Requests are admitted only while fewer than {@link RaftOptions#maxPendingRequests()} wait
  * in the queue (else {@link OverloadedException}, which is retryable); inbound messages beyond a fixed bound are
@@ -58,7 +58,20 @@ public final class RaftNodeRuntime implements RaftNode {
     /** Events handled per loop iteration at most, so ticks and writes are not starved by a flood. */
     private static final int MAX_EVENTS_PER_ITERATION = 8_192;
 
-    private sealed interface Event permits Inbound, Propose, Read, Transfer, ChangeMembership, SnapshotTaken, Wake {
+    private sealed interface Event permits Inbound, Propose, Read, Transfer, ChangeMembership, SnapshotTaken, Wake,
+            Written, SnapshotReceived, SnapshotDamaged, DiskFailed {
+    }
+
+    private record Written(List<ReadyExecutor.Write> writes) implements Event {
+    }
+
+    private record SnapshotReceived(SnapshotFormat.Header header) implements Event {
+    }
+
+    private record SnapshotDamaged(io.flotilla.raft.api.spi.CorruptLogException error) implements Event {
+    }
+
+    private record DiskFailed(RuntimeException error) implements Event {
     }
 
     private record SnapshotTaken(long index) implements Event {
@@ -80,9 +93,6 @@ public final class RaftNodeRuntime implements RaftNode {
     private record Transfer(NodeId target, CompletableFuture<Void> future) implements Event {
     }
 
-    private record PendingTransfer(NodeId target, CompletableFuture<Void> future, long deadlineNanos) {
-    }
-
     private record Wake() implements Event {
     }
 
@@ -94,6 +104,8 @@ public final class RaftNodeRuntime implements RaftNode {
     private final Transport transport;
     private final RaftProtocol protocol;
     private final Applier applier;
+    private final Persister persister;
+    private final ReadyExecutor executor;
     private final SnapshotFiles snapshots;
     private final LongSupplier nanoClock;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -101,9 +113,10 @@ public final class RaftNodeRuntime implements RaftNode {
     private final AtomicInteger queuedMessages = new AtomicInteger();
     private final Deadlines deadlines;
     private final Map<Long, ReadRequest> reads = new HashMap<>();
-    private final List<PendingTransfer> transfers = new ArrayList<>();
+    private final LeadershipTransfers transfers;
     private final Thread loopThread;
     private final Thread applyThread;
+    private final Thread diskThread;
     private long nextReadId;
     private long nextProposalId;
     /** Proposals forwarded to the leader, until it places them (then the applier has them) or they fail. */
@@ -122,6 +135,7 @@ public final class RaftNodeRuntime implements RaftNode {
         this.transport = transport;
         this.nanoClock = nanoClock;
         this.deadlines = new Deadlines(options.requestTimeoutMillis());
+        this.transfers = new LeadershipTransfers(self, options);
         this.snapshots = snapshotDirectory == null ? null : SnapshotFiles.open(snapshotDirectory);
         // A checkpoint newer than the newest snapshot is where the log starts: recovery starts there too.
         SnapshotFormat.Header snapshot = snapshots == null ? null : snapshots.newest();
@@ -133,8 +147,31 @@ public final class RaftNodeRuntime implements RaftNode {
                 options.snapshotThresholdEntries(), options.snapshotSizeRatio(),
                 index -> events.add(new SnapshotTaken(index)));
         this.forwarded = new ForwardedProposals(self, applier);
+        this.persister = new Persister(self, store, transport, snapshots, new Persister.Listener() {
+            @Override
+            public void written(List<ReadyExecutor.Write> writes) {
+                events.add(new Written(writes));
+            }
+
+            @Override
+            public void snapshotReceived(SnapshotFormat.Header header) {
+                events.add(new SnapshotReceived(header));
+            }
+
+            @Override
+            public void snapshotDamaged(io.flotilla.raft.api.spi.CorruptLogException e) {
+                events.add(new SnapshotDamaged(e));
+            }
+
+            @Override
+            public void failed(RuntimeException e) {
+                events.add(new DiskFailed(e));
+            }
+        }, nanoClock);
+        this.executor = new ReadyExecutor(protocol, new Host());
         this.loopThread = new Thread(this::loop, "flotilla-raft-" + self);
         this.applyThread = new Thread(applier, "flotilla-apply-" + self);
+        this.diskThread = new Thread(persister, "flotilla-disk-" + self);
         publishStatus();
     }
 
@@ -183,6 +220,7 @@ public final class RaftNodeRuntime implements RaftNode {
         RaftNodeRuntime node = new RaftNodeRuntime(self, configuration, addresses, options, store, transport,
                 stateMachine, snapshotDirectory, nanoClock, random);
         node.applyThread.start();
+        node.diskThread.start();
         // The transport first: the loop's first batch may already send or update peers. Messages that arrive before
         // the loop runs simply wait in its queue.
         transport.start(node::onMessage);
@@ -270,6 +308,10 @@ public final class RaftNodeRuntime implements RaftNode {
         running = false;
         loopThread.interrupt();
         joinQuietly(loopThread);
+        // Writes not yet started are dropped: nothing acknowledged them. The one under way finishes before the store
+        // closes.
+        persister.stop();
+        joinQuietly(diskThread);
         transport.close();
         applier.stop();
         joinQuietly(applyThread);
@@ -282,7 +324,7 @@ public final class RaftNodeRuntime implements RaftNode {
         }
         reads.values().forEach(r -> r.fail(closed));
         forwarded.failAll(closed);
-        transfers.forEach(t -> t.future().completeExceptionally(closed));
+        transfers.failAll(closed);
         store.close();
     }
 
@@ -314,6 +356,7 @@ public final class RaftNodeRuntime implements RaftNode {
 
     private void loop() {
         long tickNanos = options.tickMillis() * 1_000_000L;
+        long stallNanos = options.electionTimeoutMinMillis() * 1_000_000L;
         long nextTick = nanoClock.getAsLong() + tickNanos;
         try {
             while (running) {
@@ -334,27 +377,40 @@ public final class RaftNodeRuntime implements RaftNode {
                 }
                 deadlines.expire(now);
                 protocol.applied(applier.appliedIndex());
-                processReady();
-                settleTransfers(now);
+                executor.drain();
+                if (persister.stalled(nanoClock.getAsLong(), stallNanos)) {
+                    // The disk hangs: stop heartbeating until it answers, so the others can elect a leader that can
+                    // still apply (see Persister). Nothing here is lost: events queue meanwhile, bounded.
+                    persister.awaitProgress();
+                }
+                transfers.settle(protocol, now);
                 publishStatus();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Persister.StoppedException e) {
+            if (running) {
+                stopAfterFatalError(e);
+            }
         } catch (RuntimeException | Error e) {
             // A failed disk write or a protocol invariant violation: stop rather than continue in an unknown state.
-            running = false;
-            System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.ERROR,
-                    self + " stopped: " + e, e);
-            NodeClosedException closed = new NodeClosedException(self + " stopped after a fatal error: " + e);
-            // Nothing will expire deadlines any more: fail everything now rather than leave callers waiting.
-            for (Event pending = events.poll(); pending != null; pending = events.poll()) {
-                failEvent(pending, closed);
-            }
-            reads.values().forEach(r -> r.fail(closed));
-            forwarded.failAll(closed);
-            transfers.forEach(t -> t.future().completeExceptionally(closed));
-            applier.stop();
+            stopAfterFatalError(e);
         }
+    }
+
+    private void stopAfterFatalError(Throwable e) {
+        running = false;
+        System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.ERROR, self + " stopped: " + e, e);
+        NodeClosedException closed = new NodeClosedException(self + " stopped after a fatal error: " + e);
+        // Nothing will expire deadlines any more: fail everything now rather than leave callers waiting.
+        for (Event pending = events.poll(); pending != null; pending = events.poll()) {
+            failEvent(pending, closed);
+        }
+        reads.values().forEach(r -> r.fail(closed));
+        forwarded.failAll(closed);
+        transfers.failAll(closed);
+        applier.stop();
+        persister.stop();
     }
 
     private void handle(Event event) {
@@ -388,12 +444,22 @@ public final class RaftNodeRuntime implements RaftNode {
             }
         } else if (event instanceof Transfer t) {
             queuedRequests.decrementAndGet();
-            startTransfer(t);
+            transfers.start(protocol, t.target(), t.future(), nanoClock.getAsLong());
         } else if (event instanceof ChangeMembership c) {
             queuedRequests.decrementAndGet();
             startMembershipChange(c);
         } else if (event instanceof SnapshotTaken t) {
             protocol.compactLog(t.index());
+        } else if (event instanceof Written w) {
+            w.writes().forEach(executor::written);
+        } else if (event instanceof SnapshotReceived r) {
+            installSnapshot(r.header());
+        } else if (event instanceof SnapshotDamaged d) {
+            System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.WARNING,
+                    self + " received a damaged snapshot, asking again: " + d.error().getMessage());
+            protocol.snapshotInstallFailed();
+        } else if (event instanceof DiskFailed f) {
+            throw f.error();
         }
     }
 
@@ -413,108 +479,76 @@ public final class RaftNodeRuntime implements RaftNode {
         deadlines.track(nanoClock.getAsLong(), c.future(), "membership change at index " + result.index(), () -> { });
     }
 
-    private void startTransfer(Transfer t) {
-        boolean started;
-        try {
-            started = protocol.transferLeadership(t.target());
-        } catch (IllegalArgumentException e) {
-            t.future().completeExceptionally(e);
-            return;
-        }
-        if (!started) {
-            t.future().completeExceptionally(new NotLeaderException(self, protocol.leader()));
-            return;
-        }
-        // The protocol gives up after the shortest election timeout; allow the election itself on top of that.
-        long deadline = nanoClock.getAsLong()
-                + (options.electionTimeoutMinMillis() + options.electionTimeoutMaxMillis()) * 1_000_000L;
-        transfers.add(new PendingTransfer(t.target(), t.future(), deadline));
-    }
+    /** The runtime's side of the {@link ReadyExecutor}: network now, disk on the {@link Persister}, the rest here. */
+    private final class Host implements ReadyExecutor.Host {
 
-    private void settleTransfers(long now) {
-        transfers.removeIf(t -> {
-            if (t.target().equals(protocol.leader())) {
-                t.future().complete(null);
-                return true;
-            }
-            if (now - t.deadlineNanos() >= 0) {
-                t.future().completeExceptionally(new RaftTimeoutException("leadership transfer to " + t.target()
-                        + " did not complete in time; the leader is " + protocol.leader()));
-                return true;
-            }
-            return false;
-        });
-    }
+        @Override
+        public void peersChanged(Map<NodeId, String> peers) {
+            Map<NodeId, String> others = new HashMap<>(peers);
+            others.remove(self);
+            transport.updatePeers(others);
+        }
 
-    /** Carries out Ready batches in the documented order until the protocol has nothing more to say. */
-    private void processReady() {
-        Ready ready = protocol.ready();
-        while (!ready.isEmpty()) {
-            if (ready.peers() != null) {
-                Map<NodeId, String> peers = new HashMap<>(ready.peers());
-                peers.remove(self);
-                transport.updatePeers(peers);
+        @Override
+        public void send(RaftMessage message) {
+            transport.send(message);
+        }
+
+        @Override
+        public void persist(ReadyExecutor.Write write) {
+            if (!write.chunks().isEmpty() && snapshots == null) {
+                System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.ERROR,
+                        self + " has no snapshot directory and cannot install the leader's snapshot");
+                protocol.snapshotInstallFailed();
+                write = new ReadyExecutor.Write(write.state(), write.entries(), List.of(), write.after());
             }
-            ready.sendNow().forEach(transport::send);
-            if (ready.needsWrite()) {
-                store.write(ready.state(), ready.entriesToPersist());
-                List<LogEntry> written = ready.entriesToPersist();
-                if (!written.isEmpty()) {
-                    LogEntry last = written.get(written.size() - 1);
-                    protocol.persisted(last.index(), last.term());
+            persister.submit(write);
+        }
+
+        @Override
+        public void compact(long throughIndex) {
+            persister.runExclusive(() -> {
+                if (throughIndex > store.firstIndex() - 1) {
+                    store.compactPrefix(Math.min(throughIndex, store.lastIndex()));
                 }
+            });
+        }
+
+        @Override
+        public void settle(Ready.Forwarded f) {
+            forwarded.settle(f);
+        }
+
+        @Override
+        public void apply(List<LogEntry> committed) {
+            applier.apply(committed);
+        }
+
+        @Override
+        public void readReady(Ready.ReadReady r) {
+            ReadRequest request = reads.remove(r.requestId());
+            if (request != null) {
+                applier.read(r.readIndex(), request);
             }
-            ready.snapshotChunks().forEach(this::receiveSnapshotChunk);
-            if (ready.compactThrough() > store.firstIndex() - 1) {
-                store.compactPrefix(Math.min(ready.compactThrough(), store.lastIndex()));
+        }
+
+        @Override
+        public void readFailed(Ready.ReadFailed r) {
+            ReadRequest request = reads.remove(r.requestId());
+            if (request != null) {
+                request.fail(new NotLeaderException(self, r.leader()));
             }
-            ready.sendAfterPersist().forEach(transport::send);
-            ready.forwarded().forEach(forwarded::settle);
-            if (!ready.committed().isEmpty()) {
-                applier.apply(ready.committed());
-            }
-            for (Ready.ReadReady r : ready.readsReady()) {
-                ReadRequest request = reads.remove(r.requestId());
-                if (request != null) {
-                    applier.read(r.readIndex(), request);
-                }
-            }
-            for (Ready.ReadFailed r : ready.readsFailed()) {
-                ReadRequest request = reads.remove(r.requestId());
-                if (request != null) {
-                    request.fail(new NotLeaderException(self, r.leader()));
-                }
-            }
-            ready = protocol.ready();
         }
     }
 
-    /** Writes a chunk the leader sent; the last one is verified and installed (Raft §7). */
-    private void receiveSnapshotChunk(Ready.SnapshotChunk chunk) {
-        if (snapshots == null) {
-            System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.ERROR,
-                    self + " has no snapshot directory and cannot install the leader's snapshot");
-            protocol.snapshotInstallFailed();
-            return;
-        }
-        snapshots.receiveChunk(chunk.offset(), chunk.data());
-        if (!chunk.last()) {
-            return;
-        }
-        SnapshotFormat.Header h;
-        try {
-            h = snapshots.finishReceiving();
-        } catch (io.flotilla.raft.api.spi.CorruptLogException e) {
-            System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.WARNING,
-                    self + " received a damaged snapshot, asking again: " + e.getMessage());
-            protocol.snapshotInstallFailed();
-            return;
-        }
+    /** Installs a snapshot the disk thread received and verified (Raft §7). */
+    private void installSnapshot(SnapshotFormat.Header h) {
         // Logged: an operator sees a member caught up by a snapshot instead of the log (and what it cost).
         System.getLogger(RaftNodeRuntime.class.getName()).log(System.Logger.Level.INFO, self
                 + ": installing the leader's snapshot at index " + h.index() + " (" + h.size() / 1024 + " KiB)");
-        // Durable snapshot first, then the log, then the state machine: a crash in between recovers either way.
-        store.reset(h.index(), h.term());
+        // Durable snapshot first, then the log, then the state machine: a crash in between recovers either way. The
+        // reset runs on the disk thread, after the writes queued before it, while this loop does not read the log.
+        persister.runExclusive(() -> store.reset(h.index(), h.term()));
         applier.restore(h);
         protocol.snapshotInstalled(h.index(), h.term(), h.membership());
     }

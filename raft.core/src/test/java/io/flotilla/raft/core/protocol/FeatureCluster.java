@@ -37,7 +37,8 @@ import java.util.function.Predicate;
  *       {@link Ready#snapshotChunks()} in write order and, on the last chunk, verifies and installs the snapshot
  *       (store reset, then {@link RaftProtocol#snapshotInstalled}) — or, in {@link Member#manualInstall} mode, holds it
  *       until the test calls {@link #install};</li>
- *   <li>carries out {@link Ready#compactThrough()} on the store after the write;</li>
+ *   <li>carries out {@link Ready#compactThrough()} on the store after the write (all through the runtime's
+ *       {@link ReadyExecutor});</li>
  *   <li>can hold committed entries unapplied ({@link Member#manualApply});</li>
  *   <li>can cut single links in both directions, besides isolating members.</li>
  * </ul>
@@ -51,6 +52,7 @@ final class FeatureCluster extends WiredCluster {
         /** Durable snapshots by index, serialized ({@link SnapshotFormat}). */
         final TreeMap<Long, byte[]> snapshots = new TreeMap<>();
         RaftProtocol protocol;
+        ReadyExecutor executor;
         /** Committed entries applied, in order. */
         final List<LogEntry> applied = new ArrayList<>();
         /** The state machine's position and the configuration/term of what it applied (for snapshots it takes). */
@@ -167,6 +169,7 @@ final class FeatureCluster extends WiredCluster {
             members.put(id, m);
             m.appliedMembership = new MembershipCodec.Membership(config, addresses);
             m.protocol = newProtocol(m, null);
+            m.executor = new ReadyExecutor(m.protocol, new Host(m));
         }
     }
 
@@ -213,6 +216,7 @@ final class FeatureCluster extends WiredCluster {
             m.appliedMembership = recovered.membership();
         }
         m.protocol = newProtocol(m, recovered);
+        m.executor = new ReadyExecutor(m.protocol, new Host(m));
     }
 
     // ------------------------------------------------------------------------------------------------ inputs
@@ -290,50 +294,77 @@ final class FeatureCluster extends WiredCluster {
         process(m(id));
     }
 
-    /** Carries out the member's Ready batches, in the documented order, until it has nothing more to say. */
+    /** Carries out the member's Ready batches through the runtime's executor, until it has nothing more to say. */
     void process(Member m) {
-        for (Ready r = m.protocol.ready(); !r.isEmpty(); r = m.protocol.ready()) {
-            perform(m, r);
-        }
+        m.executor.drain();
     }
 
-    private void perform(Member m, Ready r) {
-        m.readies.add(r);
-        // 1. sendNow.
-        inFlight.addAll(r.sendNow());
-        // 2. the write (state + entries), then persisted(); snapshot chunks are written in the same order.
-        if (r.needsWrite()) {
-            m.store.write(r.state(), r.entriesToPersist());
-            if (!r.entriesToPersist().isEmpty()) {
-                LogEntry last = r.entriesToPersist().get(r.entriesToPersist().size() - 1);
-                m.protocol.persisted(last.index(), last.term());
+    /** A member's effects: writes and snapshot chunks go to its store at once, compaction after them. */
+    private final class Host implements ReadyExecutor.Host {
+        private final Member m;
+
+        Host(Member m) {
+            this.m = m;
+        }
+
+        @Override
+        public void carryingOut(Ready ready) {
+            m.readies.add(ready);
+        }
+
+        @Override
+        public void send(RaftMessage message) {
+            inFlight.add(message);
+        }
+
+        @Override
+        public void persist(ReadyExecutor.Write w) {
+            // As the runtime's disk thread: the write, the snapshot chunks in the same order, the messages, the report.
+            if (w.changesLog()) {
+                m.store.write(w.state(), w.entries());
+            }
+            for (Ready.SnapshotChunk chunk : w.chunks()) {
+                receiveChunk(m, chunk);
+            }
+            inFlight.addAll(w.after());
+            m.executor.written(w);
+        }
+
+        @Override
+        public void compact(long throughIndex) {
+            m.compactions.add(throughIndex);
+            if (throughIndex > m.store.firstIndex() - 1) {
+                m.store.compactPrefix(Math.min(throughIndex, m.store.lastIndex()));
             }
         }
-        for (Ready.SnapshotChunk chunk : r.snapshotChunks()) {
-            receiveChunk(m, chunk);
+
+        @Override
+        public void settle(Ready.Forwarded forwarded) {
+            // Forwarding is covered by ProtocolCluster.
         }
-        // 3. sendAfterPersist.
-        inFlight.addAll(r.sendAfterPersist());
-        // 4. apply.
-        for (LogEntry e : r.committed()) {
-            assertTrue(e.index() <= m.store.lastIndex() && m.store.termAt(e.index()) == e.term(),
-                    m.id + " handed out " + e + " for applying before it was on its disk");
-        }
-        if (m.manualApply) {
-            m.unapplied.addAll(r.committed());
-        } else {
-            apply(m, r.committed());
-        }
-        // Compaction, after the write.
-        if (r.compactThrough() > 0) {
-            m.compactions.add(r.compactThrough());
-            if (r.compactThrough() > m.store.firstIndex() - 1) {
-                m.store.compactPrefix(Math.min(r.compactThrough(), m.store.lastIndex()));
+
+        @Override
+        public void apply(List<LogEntry> committed) {
+            for (LogEntry e : committed) {
+                assertTrue(e.index() <= m.store.lastIndex() && m.store.termAt(e.index()) == e.term(),
+                        m.id + " handed out " + e + " for applying before it was on its disk");
+            }
+            if (m.manualApply) {
+                m.unapplied.addAll(committed);
+            } else {
+                FeatureCluster.apply(m, committed);
             }
         }
-        // 5. reads.
-        m.readsReady.addAll(r.readsReady());
-        m.readsFailed.addAll(r.readsFailed());
+
+        @Override
+        public void readReady(Ready.ReadReady read) {
+            m.readsReady.add(read);
+        }
+
+        @Override
+        public void readFailed(Ready.ReadFailed read) {
+            m.readsFailed.add(read);
+        }
     }
 
     private static void apply(Member m, List<LogEntry> entries) {

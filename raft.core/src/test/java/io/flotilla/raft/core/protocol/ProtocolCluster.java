@@ -24,10 +24,10 @@ import java.util.function.Predicate;
 /**
  * A small, deterministic harness that drives several {@link RaftProtocol}s directly, with no threads or clocks.
  *
- * <p>Each member has a {@link MemoryLogStore} as its disk. Ready batches are carried out in the order {@link Ready}
- * documents: {@code sendNow} goes on the wire, then the state and entries are written to the store and
- * {@link RaftProtocol#persisted} is called, then {@code sendAfterPersist} goes on the wire, then committed entries are
- * "applied" (recorded) and {@link RaftProtocol#applied} is called. A member in {@link Member#manualDisk} mode queues its
+ * <p>Each member has a {@link MemoryLogStore} as its disk. Ready batches are carried out by the runtime's
+ * {@link ReadyExecutor}: {@code sendNow} goes on the wire, then the state and entries are written to the store, then
+ * {@code sendAfterPersist} goes on the wire and the write is reported ({@link RaftProtocol#persisted}), then committed
+ * entries are "applied" (recorded) and {@link RaftProtocol#applied} is called. A member in {@link Member#manualDisk} mode queues its
  * writes (with the messages that must wait for them) until the test completes them, which is how tests look inside the
  * window between "asked to persist" and "durable".
  *
@@ -41,6 +41,7 @@ final class ProtocolCluster extends WiredCluster {
         final NodeId id;
         final MemoryLogStore store;
         RaftProtocol protocol;
+        ReadyExecutor executor;
         /** Every committed entry the protocol handed out for applying, in order (across restarts). */
         final List<LogEntry> committed = new ArrayList<>();
         final List<Ready.ReadReady> readsReady = new ArrayList<>();
@@ -51,7 +52,7 @@ final class ProtocolCluster extends WiredCluster {
         final List<Ready> readies = new ArrayList<>();
         /** When set, writes wait in {@link #pendingWrites} until {@link ProtocolCluster#completeWrites}. */
         boolean manualDisk;
-        final ArrayDeque<PendingWrite> pendingWrites = new ArrayDeque<>();
+        final ArrayDeque<ReadyExecutor.Write> pendingWrites = new ArrayDeque<>();
         /** How many durable writes this member made. */
         int writes;
 
@@ -73,10 +74,6 @@ final class ProtocolCluster extends WiredCluster {
         long[] terms() {
             return log().stream().mapToLong(LogEntry::term).toArray();
         }
-    }
-
-    /** A write the protocol asked for, and the messages that may only leave once it is durable. */
-    record PendingWrite(PersistentState state, List<LogEntry> entries, List<RaftMessage> after) {
     }
 
     final ClusterConfiguration config;
@@ -123,6 +120,7 @@ final class ProtocolCluster extends WiredCluster {
             Member m = new Member(id);
             members.put(id, m);
             m.protocol = newProtocol(m);
+            m.executor = new ReadyExecutor(m.protocol, new Host(m));
         }
     }
 
@@ -170,6 +168,7 @@ final class ProtocolCluster extends WiredCluster {
         Member m = m(id);
         m.pendingWrites.clear();
         m.protocol = newProtocol(m);
+        m.executor = new ReadyExecutor(m.protocol, new Host(m));
     }
 
     // ------------------------------------------------------------------------------------------------ inputs
@@ -217,36 +216,66 @@ final class ProtocolCluster extends WiredCluster {
         process(m(id));
     }
 
-    /** Carries out the member's Ready batches, in the documented order, until it has nothing more to say. */
+    /** Carries out the member's Ready batches through the runtime's executor, until it has nothing more to say. */
     void process(Member m) {
-        for (Ready r = m.protocol.ready(); !r.isEmpty(); r = m.protocol.ready()) {
-            perform(m, r);
-        }
+        m.executor.drain();
     }
 
-    private void perform(Member m, Ready r) {
-        m.readies.add(r);
-        // 1. sendNow: may leave before the write.
-        inFlight.addAll(r.sendNow());
-        // 2. + 3. the write, then persisted(), then sendAfterPersist.
-        if (m.manualDisk && (r.needsWrite() || !m.pendingWrites.isEmpty())) {
-            m.pendingWrites.addLast(new PendingWrite(r.state(), r.entriesToPersist(), r.sendAfterPersist()));
-        } else {
-            if (r.needsWrite()) {
-                write(m, r.state(), r.entriesToPersist());
+    /** A member's effects: messages go in flight, writes go to its store at once (or queue in manual-disk mode). */
+    private final class Host implements ReadyExecutor.Host {
+        private final Member m;
+
+        Host(Member m) {
+            this.m = m;
+        }
+
+        @Override
+        public void carryingOut(Ready ready) {
+            m.readies.add(ready);
+        }
+
+        @Override
+        public void send(RaftMessage message) {
+            inFlight.add(message);
+        }
+
+        @Override
+        public void persist(ReadyExecutor.Write w) {
+            if (m.manualDisk && (w.changesLog() || !m.pendingWrites.isEmpty())) {
+                m.pendingWrites.addLast(w);
+            } else {
+                complete(m, w);
             }
-            inFlight.addAll(r.sendAfterPersist());
         }
-        // 4. apply committed entries.
-        checkCommittedAreDurable(m, r.committed());
-        m.committed.addAll(r.committed());
-        if (!r.committed().isEmpty()) {
-            m.protocol.applied(r.committed().get(r.committed().size() - 1).index());
+
+        @Override
+        public void compact(long throughIndex) {
+            if (throughIndex > m.store.firstIndex() - 1) {
+                m.store.compactPrefix(Math.min(throughIndex, m.store.lastIndex()));
+            }
         }
-        // 5. reads.
-        m.readsReady.addAll(r.readsReady());
-        m.readsFailed.addAll(r.readsFailed());
-        m.forwarded.addAll(r.forwarded());
+
+        @Override
+        public void settle(Ready.Forwarded forwarded) {
+            m.forwarded.add(forwarded);
+        }
+
+        @Override
+        public void apply(List<LogEntry> committed) {
+            checkCommittedAreDurable(m, committed);
+            m.committed.addAll(committed);
+            m.protocol.applied(committed.get(committed.size() - 1).index());
+        }
+
+        @Override
+        public void readReady(Ready.ReadReady read) {
+            m.readsReady.add(read);
+        }
+
+        @Override
+        public void readFailed(Ready.ReadFailed read) {
+            m.readsFailed.add(read);
+        }
     }
 
     private static void checkCommittedAreDurable(Member m, List<LogEntry> committed) {
@@ -256,23 +285,20 @@ final class ProtocolCluster extends WiredCluster {
         }
     }
 
-    private void write(Member m, PersistentState state, List<LogEntry> entries) {
-        m.store.write(state, entries);
-        m.writes++;
-        if (!entries.isEmpty()) {
-            LogEntry last = entries.get(entries.size() - 1);
-            m.protocol.persisted(last.index(), last.term());
+    /** Makes a write durable, sends what waited for it and reports it, as the runtime's disk thread does. */
+    private void complete(Member m, ReadyExecutor.Write w) {
+        if (w.changesLog()) {
+            m.store.write(w.state(), w.entries());
+            m.writes++;
         }
+        inFlight.addAll(w.after());
+        m.executor.written(w);
     }
 
     /** Completes the oldest queued write of a manual-disk member and sends what waited for it. */
     void completeOneWrite(String id) {
         Member m = m(id);
-        PendingWrite w = m.pendingWrites.removeFirst();
-        if (w.state() != null || !w.entries().isEmpty()) {
-            write(m, w.state(), w.entries());
-        }
-        inFlight.addAll(w.after());
+        complete(m, m.pendingWrites.removeFirst());
         process(m);
     }
 

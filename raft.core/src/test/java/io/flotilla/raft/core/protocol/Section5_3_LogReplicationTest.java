@@ -220,7 +220,7 @@ class Section5_3_LogReplicationTest {
     }
 
     @Test
-    void followerAnswersOnlyInSendAfterPersist() {
+    void followerAnswersAppendsAfterTheirWriteAndHeartbeatsAtOnce() {
         ProtocolCluster c = ProtocolCluster.of(3);
         c.elect("n1");
         c.heartbeat("n1");
@@ -236,11 +236,21 @@ class Section5_3_LogReplicationTest {
         assertTrue(resp.success());
         assertEquals(append.prevLogIndex() + 1, resp.matchIndex());
 
-        // Heartbeat answers too.
-        n2.step(new AppendEntriesRequest(N1, N2, 1, 1, 1, List.of(), 1, 7));
+        // A heartbeat at an entry not yet durable here (x, index 2) waits for the write like any answer.
+        n2.step(new AppendEntriesRequest(N1, N2, 1, 2, 1, List.of(), 1, 7));
+        Ready notYet = n2.ready();
+        assertTrue(notYet.sendNow().isEmpty(), "a match at index 2 is not durable yet");
+        assertEquals(2, ((AppendEntriesResponse) single(notYet.sendAfterPersist())).matchIndex());
+
+        // A heartbeat at a durable entry (the leader's no-op, index 1) is answered at once, its read round with it:
+        // the answer promises nothing the pending write could take back, so read rounds do not wait for this disk.
+        n2.step(new AppendEntriesRequest(N1, N2, 1, 1, 1, List.of(), 1, 8));
         Ready hb = n2.ready();
-        assertTrue(hb.sendNow().isEmpty());
-        assertEquals(7, ((AppendEntriesResponse) single(hb.sendAfterPersist())).readRound());
+        assertTrue(hb.sendAfterPersist().isEmpty());
+        AppendEntriesResponse ack = (AppendEntriesResponse) single(hb.sendNow());
+        assertTrue(ack.success());
+        assertEquals(1, ack.matchIndex());
+        assertEquals(8, ack.readRound());
     }
 
     @Test

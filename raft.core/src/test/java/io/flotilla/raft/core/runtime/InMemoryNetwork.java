@@ -7,6 +7,7 @@ import io.flotilla.raft.api.spi.Transport;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,11 +29,54 @@ final class InMemoryNetwork implements AutoCloseable {
         return t;
     });
     final AtomicLong delivered = new AtomicLong();
+    /** A sender's next message matching this is held (see {@link #holdNextSend}); taken by that send. */
+    private volatile java.util.function.Predicate<RaftMessage> holdIf;
+    private volatile CountDownLatch holding;
+    private CountDownLatch releaseGate;
     final AtomicLong dropped = new AtomicLong();
 
     /** Creates the transport of one member; a restarted member gets a new one, which replaces the old. */
     Endpoint transport(NodeId self) {
         return new Endpoint(self);
+    }
+
+    /**
+     * Makes the next send of a matching message block the sending thread (the member's event loop) until
+     * {@link #releaseSends()}: a way to keep a member's loop busy. A transport must never block its caller; this one
+     * does on purpose. Returns a latch that opens once a sender is held.
+     */
+    synchronized CountDownLatch holdNextSend(java.util.function.Predicate<RaftMessage> which) {
+        releaseGate = new CountDownLatch(1);
+        holding = new CountDownLatch(1);
+        holdIf = which;
+        return holding;
+    }
+
+    /** Lets a sender held by {@link #holdNextSend} go on. */
+    synchronized void releaseSends() {
+        if (releaseGate != null) {
+            releaseGate.countDown();
+        }
+    }
+
+    private void maybeHold(RaftMessage message) {
+        CountDownLatch g;
+        synchronized (this) {
+            java.util.function.Predicate<RaftMessage> which = holdIf;
+            if (which == null || !which.test(message)) {
+                return;
+            }
+            holdIf = null;
+            g = releaseGate;
+            holding.countDown();
+        }
+        try {
+            if (!g.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("a held send was never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void isolate(NodeId id) {
@@ -73,6 +117,7 @@ final class InMemoryNetwork implements AutoCloseable {
 
         @Override
         public void send(RaftMessage message) {
+            maybeHold(message);
             if (closed || cut(message)) {
                 dropped.incrementAndGet();
                 return;

@@ -291,13 +291,14 @@ class RaftNodeRuntimeTest {
     void excessRequestsFailFastWithRetryableOverloadedWhileTheLoopIsBusy() throws InterruptedException {
         start(RuntimeCluster.options().maxPendingRequests(4).build());
         RaftNodeRuntime leader = cluster.awaitStableLeader();
-        TestLogStore store = cluster.stores.get(leader.id());
 
-        CountDownLatch busy = store.holdNextWrite(false);
+        // The leader's loop gets stuck sending the entry of "first" (the disk no longer holds it up: it has a thread).
+        CountDownLatch busy = cluster.network.holdNextSend(m -> m.from().equals(leader.id())
+                && m instanceof io.flotilla.raft.api.message.AppendEntriesRequest a && !a.entries().isEmpty());
         CompletableFuture<byte[]> first = leader.propose(put("first", "0"));
-        assertTrue(busy.await(WAIT_SECONDS, TimeUnit.SECONDS), "the leader never wrote");
+        assertTrue(busy.await(WAIT_SECONDS, TimeUnit.SECONDS), "the leader never sent");
 
-        // The loop is stuck in the write: requests queue, and only 4 may.
+        // The loop is stuck: requests queue, and only 4 may.
         List<CompletableFuture<byte[]>> futures = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             futures.add(leader.propose(put("p" + i, "" + i)));
@@ -312,7 +313,7 @@ class RaftNodeRuntimeTest {
                 refused.add(i);
             }
         }
-        store.release();
+        cluster.network.releaseSends();
         assertEquals(6, refused.size(), "10 requests against a queue of 4: refused " + refused);
         assertEquals(List.of(4, 5, 6, 7, 8, 9), refused, "the first 4 are queued, the rest refused");
 
@@ -431,6 +432,54 @@ class RaftNodeRuntimeTest {
     }
 
     @Test
+    void aLeaderCommitsThroughItsFollowersWhileItsOwnWriteIsUnderWay() throws InterruptedException {
+        // Elections after 1-2 s: the leader's disk counts as hung only after 1 s (see the next test).
+        start(RuntimeCluster.options().electionTimeoutMillis(1_000, 2_000).requestTimeoutMillis(5_000).build());
+        RaftNodeRuntime leader = cluster.awaitStableLeader();
+        TestLogStore store = cluster.stores.get(leader.id());
+
+        CountDownLatch busy = store.holdNextWrite(false);
+        CompletableFuture<byte[]> write = leader.propose(put("a", "1"));
+        assertTrue(busy.await(WAIT_SECONDS, TimeUnit.SECONDS), "the leader never wrote");
+
+        // The disk thread is stuck in the leader's write, its event loop is not: it counts the followers' durable
+        // acknowledgements (a quorum without itself), commits, and tells them, so they apply.
+        for (RaftNodeRuntime f : cluster.followersOf(leader)) {
+            RuntimeCluster.await(() -> cluster.machines.get(f.id()).commands().contains("a=1"), 900,
+                    f.id() + " applies the write while the leader's own write is held");
+        }
+        // The leader itself applies, and answers, only what is on its own disk.
+        assertTrue(!write.isDone(), "the leader answered before its own write returned");
+        assertTrue(!cluster.machines.get(leader.id()).commands().contains("a=1"));
+
+        store.release();
+        assertEquals("", text(await(write)));
+        assertEquals(leader.id(), cluster.awaitStableLeader().id());
+    }
+
+    @Test
+    void aLeaderWhoseDiskHangsStopsLeadingSoAnotherMemberCanAnswer() throws InterruptedException {
+        start();
+        RaftNodeRuntime leader = cluster.awaitStableLeader();
+        TestLogStore store = cluster.stores.get(leader.id());
+
+        CountDownLatch busy = store.holdNextWrite(false);
+        leader.propose(put("a", "1"));
+        assertTrue(busy.await(WAIT_SECONDS, TimeUnit.SECONDS), "the leader never wrote");
+
+        // A write that takes longer than the shortest election timeout (100 ms here) counts as a hung disk: the
+        // leader stops heartbeating until it returns, as one writing on its own loop would, and another member leads.
+        RuntimeCluster.await(() -> cluster.followersOf(leader).stream()
+                .anyMatch(f -> f.status().role() == RaftRole.LEADER), 3_000, "a follower takes over");
+        store.release();
+
+        RaftNodeRuntime next = cluster.awaitStableLeader();
+        assertTrue(!next.id().equals(leader.id()), "the member with the hung disk still leads");
+        assertEquals("", text(await(next.propose(put("b", "2")))));
+        assertEquals("2", text(await(leader.query(get("b")))), "the old leader follows and catches up");
+    }
+
+    @Test
     void requestsQueuedWhenTheLoopStopsOnAFatalErrorAreFailed() throws InterruptedException {
         start();
         RaftNodeRuntime leader = cluster.awaitStableLeader();
@@ -439,9 +488,13 @@ class RaftNodeRuntimeTest {
         CountDownLatch busy = store.holdNextWrite(true);   // the next write blocks, then fails like a dead disk
         CompletableFuture<byte[]> inWrite = leader.propose(put("a", "1"));
         assertTrue(busy.await(WAIT_SECONDS, TimeUnit.SECONDS));
+        // The loop does not wait for the disk: hold it in a send, so the next requests queue in front of the failure.
+        CountDownLatch loopHeld = cluster.network.holdNextSend(m -> m.from().equals(leader.id()));
+        assertTrue(loopHeld.await(WAIT_SECONDS, TimeUnit.SECONDS));
         CompletableFuture<byte[]> queued = leader.propose(put("b", "2"));
         CompletableFuture<Long> queuedRead = leader.readBarrier();
         store.release();
+        cluster.network.releaseSends();
 
         assertInstanceOf(NodeClosedException.class, failure(inWrite));
         assertInstanceOf(NodeClosedException.class, failure(leader.propose(put("c", "3"))));

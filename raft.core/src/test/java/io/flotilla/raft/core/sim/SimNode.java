@@ -18,11 +18,6 @@ import java.util.Map;
  */
 final class SimNode {
 
-    /** A durable write the protocol asked for (entries, state, snapshot chunks), with the messages waiting for it. */
-    record PendingWrite(PersistentState state, List<LogEntry> entries, List<RaftMessage> after,
-                        List<io.flotilla.raft.core.protocol.Ready.SnapshotChunk> chunks) {
-    }
-
     /** A durable snapshot: its header and serialized bytes. */
     record StoredSnapshot(io.flotilla.raft.core.protocol.SnapshotFormat.Header header, byte[] bytes) {
     }
@@ -38,12 +33,14 @@ final class SimNode {
     final NodeId id;
     /** The durable disk: the memory store by default, or a real store (see {@link Simulation#STORE}). */
     final LogStore disk;
-    final ArrayDeque<PendingWrite> diskQueue = new ArrayDeque<>();
+    final ArrayDeque<io.flotilla.raft.core.protocol.ReadyExecutor.Write> diskQueue = new ArrayDeque<>();
     boolean diskBusy;
     boolean up;
     /** Incremented at every crash and restart; events scheduled for an older incarnation are ignored. */
     int epoch;
     RaftProtocol protocol;
+    /** Carries out {@link #protocol}'s Ready batches (the runtime's executor). */
+    io.flotilla.raft.core.protocol.ReadyExecutor executor;
     SimKvStateMachine stateMachine;
     /**
      * With {@link Simulation#DURABLE}: the state machine as on its own disk, which a crash does not lose (it is
@@ -124,6 +121,7 @@ final class SimNode {
         diskQueue.clear();
         diskBusy = false;
         protocol = null;
+        executor = null;
         stateMachine = null;
         writes.clear();
         readRequests.clear();

@@ -11,6 +11,7 @@ import io.flotilla.raft.api.spi.LogStore;
 import io.flotilla.raft.core.protocol.ProposalResult;
 import io.flotilla.raft.core.protocol.RaftProtocol;
 import io.flotilla.raft.core.protocol.Ready;
+import io.flotilla.raft.core.protocol.ReadyExecutor;
 import io.flotilla.raft.testkit.linearizability.CheckResult;
 import io.flotilla.raft.testkit.linearizability.KvInput;
 import io.flotilla.raft.testkit.linearizability.KvModel;
@@ -274,6 +275,7 @@ final class Simulation {
         n.lastSnapshotIndex = recovered == null ? 0 : recovered.index();
         n.protocol = new RaftProtocol(n.id, configuration, Map.of(), options, io.flotilla.raft.core.protocol.StableLog.over(n.disk), n.disk.state(),
                 recovered, n.snapshotSource, random.split());
+        n.executor = new ReadyExecutor(n.protocol, new Host(n));
         n.clockOrigin = now;
         n.ticksGiven = 0;
         checker.onRestart(n.id);
@@ -360,6 +362,7 @@ final class Simulation {
         n.protocol = new RaftProtocol(n.id, configuration, Map.of(), options,
                 io.flotilla.raft.core.protocol.StableLog.over(n.disk), n.disk.state(), snapshot, resumeAt,
                 n.snapshotSource, random.split());
+        n.executor = new ReadyExecutor(n.protocol, new Host(n));
         n.clockOrigin = now;
         n.ticksGiven = 0;
         checker.onRestart(n.id);
@@ -379,7 +382,7 @@ final class Simulation {
         }
         // The write under way may or may not have reached the disk before the crash.
         if (n.diskBusy && !n.diskQueue.isEmpty() && random.nextBoolean()) {
-            SimNode.PendingWrite w = n.diskQueue.peekFirst();
+            ReadyExecutor.Write w = n.diskQueue.peekFirst();
             n.disk.write(w.state(), w.entries());
         }
         trace.add(now, n.id + " CRASHES (durable log " + n.disk.lastIndex() + ", lost " + n.diskQueue.size()
@@ -416,40 +419,66 @@ final class Simulation {
         action.run();
     }
 
-    /** Carries out the member's Ready batches in the order {@link Ready} prescribes. */
+    /** Carries out the member's Ready batches through the same executor as the runtime. */
     private void pump(SimNode n) {
-        Ready ready = n.protocol.ready();
-        while (!ready.isEmpty()) {
-            checker.onAppend(n.protocol, ready.entriesToPersist());
-            ready.sendNow().forEach(this::send);
-            if (ready.needsWrite() || !ready.sendAfterPersist().isEmpty() || !ready.snapshotChunks().isEmpty()) {
-                n.diskQueue.addLast(new SimNode.PendingWrite(ready.state(), ready.entriesToPersist(),
-                        ready.sendAfterPersist(), ready.snapshotChunks()));
-                if (!n.diskBusy) {
-                    startNextWrite(n);
-                }
+        n.executor.drain();
+    }
+
+    /** A simulated member's side of the {@link ReadyExecutor}: its disk completes writes in order, after a delay. */
+    private final class Host implements ReadyExecutor.Host {
+        private final SimNode n;
+
+        Host(SimNode n) {
+            this.n = n;
+        }
+
+        @Override
+        public void send(RaftMessage message) {
+            Simulation.this.send(message);
+        }
+
+        @Override
+        public void persist(ReadyExecutor.Write write) {
+            checker.onAppend(n.protocol, write.entries());
+            n.diskQueue.addLast(write);
+            if (!n.diskBusy) {
+                startNextWrite(n);
             }
-            if (ready.compactThrough() > n.disk.firstIndex() - 1) {
-                n.disk.compactPrefix(Math.min(ready.compactThrough(), n.disk.lastIndex()));
+        }
+
+        @Override
+        public void compact(long throughIndex) {
+            if (throughIndex > n.disk.firstIndex() - 1) {
+                n.disk.compactPrefix(Math.min(throughIndex, n.disk.lastIndex()));
             }
-            for (Ready.ReadReady r : ready.readsReady()) {
-                SimClient.Op op = n.readRequests.remove(r.requestId());
-                if (op != null) {
-                    n.reads.add(new SimNode.WaitingRead(op, r.readIndex()));
-                }
-            }
-            for (Ready.ReadFailed r : ready.readsFailed()) {
-                SimClient.Op op = n.readRequests.remove(r.requestId());
-                if (op != null) {
-                    reply(op, null, r.leader());
-                }
-            }
-            for (Ready.Forwarded f : ready.forwarded()) {
-                settleForwarded(n, f);
-            }
-            applyCommitted(n, ready.committed());
+        }
+
+        @Override
+        public void settle(Ready.Forwarded forwarded) {
+            settleForwarded(n, forwarded);
+        }
+
+        @Override
+        public void apply(List<LogEntry> committed) {
+            applyCommitted(n, committed);
             answerReads(n);
-            ready = n.protocol.ready();
+        }
+
+        @Override
+        public void readReady(Ready.ReadReady r) {
+            SimClient.Op op = n.readRequests.remove(r.requestId());
+            if (op != null) {
+                n.reads.add(new SimNode.WaitingRead(op, r.readIndex()));
+                answerReads(n);
+            }
+        }
+
+        @Override
+        public void readFailed(Ready.ReadFailed r) {
+            SimClient.Op op = n.readRequests.remove(r.requestId());
+            if (op != null) {
+                reply(op, null, r.leader());
+            }
         }
     }
 
@@ -462,14 +491,13 @@ final class Simulation {
         int epoch = n.epoch;
         long latency = 1 + random.nextInt(3) + (random.nextInt(50) == 0 ? 20 : 0) + random.nextInt(slowDiskMillis + 1);
         at(latency, () -> onNode(n, epoch, () -> {
-            SimNode.PendingWrite w = n.diskQueue.pollFirst();
-            n.disk.write(w.state(), w.entries());
-            if (!w.entries().isEmpty()) {
-                LogEntry last = w.entries().get(w.entries().size() - 1);
-                n.protocol.persisted(last.index(), last.term());
+            ReadyExecutor.Write w = n.diskQueue.pollFirst();
+            if (w.changesLog()) {
+                n.disk.write(w.state(), w.entries());
             }
             w.chunks().forEach(chunk -> receiveChunk(n, chunk));
             w.after().forEach(this::send);
+            n.executor.written(w);
             startNextWrite(n);
             pump(n);
         }));
