@@ -5,17 +5,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The log as the protocol sees it: the durable part in a {@link StableLog}, followed by an <em>unstable</em> tail of
- * entries appended in memory whose write has not yet been acknowledged. Splitting it this way is what lets the runtime
- * persist asynchronously (a leader may replicate entries before its own fsync) while every read stays consistent.
+ * The log as the protocol sees it: the durable part in a {@link StableLog}, followed by an in-memory tail of entries
+ * whose write has not yet been acknowledged. Splitting it this way is what lets the runtime persist asynchronously (a
+ * leader may replicate entries before its own fsync) while every read stays consistent.
  *
- * <p>Invariant: entries in the unstable tail take precedence over whatever the stable log holds at the same indexes,
- * because a queued write will replace those (a follower overwriting a conflicting suffix, Raft §5.3).
+ * <p>The tail also keeps durable entries until they are handed to the state machine ({@link #release}): committing
+ * and applying an entry then never reads it back from the log store (issue 13: no read, decode and checksum per
+ * entry on the apply path), and a leader feeds followers that keep up from memory too. It is bounded by what is not
+ * yet applied, which the protocol bounds ({@link RaftProtocol#MAX_APPLY_BACKLOG}, flow control, check-quorum).
+ *
+ * <p>Invariant: entries in the tail take precedence over whatever the stable log holds at the same indexes, because
+ * a queued write will replace those (a follower overwriting a conflicting suffix, Raft §5.3).
  */
 final class RaftLog {
 
     private final StableLog stable;
-    /** Entries at {@code unstableOffset, unstableOffset + 1, ...} not yet acknowledged as durable. */
+    /**
+     * Entries at {@code unstableOffset, unstableOffset + 1, ...}: those not yet acknowledged as durable, preceded by
+     * durable ones not yet released.
+     */
     private final ArrayList<LogEntry> unstable = new ArrayList<>();
     private long unstableOffset;
     /** Index of the first unstable entry not yet handed to the runtime for writing. */
@@ -24,6 +32,11 @@ final class RaftLog {
     private long durableIndex;
     /** Incremented whenever entries are discarded; lets tests check that a leader never overwrites its log. */
     private long truncations;
+    /** Payload bytes of the durable entries kept in memory (the front of {@link #unstable}, up to durableIndex). */
+    private long retainedBytes;
+    /** Durable entries kept in memory at most, by count and by payload bytes; beyond, the oldest are forgotten. */
+    static final int MAX_RETAINED_ENTRIES = 4096;
+    static final long MAX_RETAINED_BYTES = 32L << 20;
 
     RaftLog(StableLog stable) {
         this.stable = stable;
@@ -120,7 +133,19 @@ final class RaftLog {
         }
         unstable.addAll(entries);
         unhandedFrom = Math.min(unhandedFrom, first);
-        durableIndex = Math.min(durableIndex, first - 1);
+        if (first - 1 < durableIndex) {
+            durableIndex = first - 1;
+            retainedBytes = bytesThrough(durableIndex); // a suffix was replaced (rare): count again
+        }
+    }
+
+    /** Payload bytes of the entries in memory up to {@code index}. */
+    private long bytesThrough(long index) {
+        long bytes = 0;
+        for (int i = 0; i < unstable.size() && unstableOffset + i <= index; i++) {
+            bytes += unstable.get(i).size();
+        }
+        return bytes;
     }
 
     /**
@@ -135,6 +160,7 @@ final class RaftLog {
         unstableOffset = index + 1;
         unhandedFrom = index + 1;
         durableIndex = index;
+        retainedBytes = 0;
     }
 
     /** Returns the entries that must be written next and marks them handed out. */
@@ -152,17 +178,52 @@ final class RaftLog {
     /**
      * Records that the write ending with the entry {@code (index, term)} is durable. Writes complete in the order
      * they were handed out, so everything up to it is durable too — unless the tail has since been replaced, which the
-     * term check detects; then a later acknowledgement will cover it.
+     * term check detects; then a later acknowledgement will cover it. The entries stay in memory until
+     * {@link #release}d.
      */
     void persisted(long index, long term) {
         if (index <= durableIndex || termAt(index) != term) {
             return;
         }
-        durableIndex = index;
-        if (!unstable.isEmpty() && index >= unstableOffset && index < unhandedFrom) {
-            unstable.subList(0, (int) (index - unstableOffset + 1)).clear();
-            unstableOffset = index + 1;
+        for (long i = Math.max(durableIndex + 1, unstableOffset); i <= index && i - unstableOffset < unstable.size();
+             i++) {
+            retainedBytes += unstable.get((int) (i - unstableOffset)).size();
         }
+        durableIndex = index;
+        // Bounded: a state machine that falls behind must not make the log pile up in memory; the oldest durable
+        // entries are read back from the log store when their turn comes.
+        int drop = 0;
+        long retained = Math.min(durableIndex - unstableOffset + 1, unstable.size());
+        while (drop < retained && (retained - drop > MAX_RETAINED_ENTRIES || retainedBytes > MAX_RETAINED_BYTES)) {
+            retainedBytes -= unstable.get(drop).size();
+            drop++;
+        }
+        if (drop > 0) {
+            unstable.subList(0, drop).clear();
+            unstableOffset += drop;
+        }
+    }
+
+    /**
+     * Forgets the entries through {@code index} that are durable: they were handed to the state machine, and any
+     * later read finds them in the stable log.
+     */
+    void release(long index) {
+        long upTo = Math.min(index, durableIndex);
+        if (unstable.isEmpty() || upTo < unstableOffset) {
+            return;
+        }
+        int n = (int) Math.min(upTo - unstableOffset + 1, unstable.size());
+        for (int i = 0; i < n; i++) {
+            retainedBytes -= unstable.get(i).size();
+        }
+        unstable.subList(0, n).clear();
+        unstableOffset += n;
+    }
+
+    /** Entries held in memory (not yet durable, or durable but not yet released); for tests and bounds. */
+    int inMemory() {
+        return unstable.size();
     }
 
     /**

@@ -69,8 +69,8 @@ public final class RaftProtocol {
     private int heartbeatElapsed;
 
     private final Set<NodeId> votesGranted = new TreeSet<>();
-    /** Per-follower replication state; a TreeMap so iteration, and so message order, is deterministic. */
-    private final Map<NodeId, Progress> progress = new TreeMap<>();
+    /** A leader's replication to each follower (its progress tracker). */
+    private final Replication replication;
 
     private final ReadIndexQueue reads = new ReadIndexQueue();
     /** Ticks since this protocol instance started: the only clock it knows. */
@@ -95,16 +95,11 @@ public final class RaftProtocol {
      * may be serving lease reads on its acknowledgement.
      */
     private final boolean restarted;
-    /** A snapshot being received from the leader: which one, and the next byte offset expected. */
-    private long receivingIndex = -1;
-    private long receivingTerm;
-    private long receivingOffset;
-    /** The last chunk was handed to the runtime; the snapshot is being installed. */
-    private NodeId installingFrom;
+    /** A snapshot being received from the leader. */
+    private final SnapshotReceiver receiver = new SnapshotReceiver();
     private long compactThrough;
     /** The newest snapshot or checkpoint index the log may be compacted behind (see {@link #compactLog}). */
     private long compactionWanted;
-    private final List<Ready.SnapshotChunk> snapshotChunks = new ArrayList<>();
     private final List<Ready.ReadReady> readsReady = new ArrayList<>();
     private final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
     private final ProposalForwarding forwarding;
@@ -205,6 +200,7 @@ public final class RaftProtocol {
         this.snapshots = snapshots;
         this.forwarding = new ProposalForwarding(random::nextLong);
         this.log = new RaftLog(stable);
+        this.replication = new Replication(this, self, options, log, snapshots, sendNow);
         this.membership = recovered == null
                 ? new MembershipLog(0, new MembershipCodec.Membership(config, addresses))
                 : new MembershipLog(recovered.index(), recovered.membership());
@@ -331,14 +327,7 @@ public final class RaftProtocol {
         snapshotIndex = compactionWanted;
         long through = Math.min(snapshotIndex - options.snapshotKeepTailEntries(), log.durableIndex());
         through = Math.min(through, appliedIndex);
-        // Not past a snapshot being sent to a follower that answers (etcd pauses compaction the same way): the
-        // follower needs the entries after it, and a transfer that outlasted every checkpoint interval would
-        // otherwise start over forever. One that stopped answering holds nothing back.
-        for (Progress pr : progress.values()) {
-            if (pr.mode == Progress.Mode.SNAPSHOT && now - pr.heardAt <= options.electionTimeoutMaxTicks()) {
-                through = Math.min(through, pr.snapshotIndex);
-            }
-        }
+        through = replication.compactionLimit(through);
         if (through > Math.max(log.firstIndex() - 1, compactThrough)) {
             membership.rebase(through, membership.at(through));
             compactThrough = through;
@@ -360,17 +349,15 @@ public final class RaftProtocol {
         commitIndex = Math.max(commitIndex, index);
         handedToApply = Math.max(handedToApply, index);
         appliedIndex = Math.max(appliedIndex, index);
-        if (installingFrom != null) {
-            sendNow.add(new InstallSnapshotResponse(self, installingFrom, this.term, index, 0, true));
+        NodeId from = receiver.installed();
+        if (from != null) {
+            sendNow.add(new InstallSnapshotResponse(self, from, this.term, index, 0, true));
         }
-        installingFrom = null;
-        receivingIndex = -1;
     }
 
     /** The received snapshot could not be installed (e.g. it failed its checksum): receive it again from the start. */
     public void snapshotInstallFailed() {
-        installingFrom = null;
-        receivingIndex = -1;
+        receiver.failed();
     }
 
     /**
@@ -444,7 +431,7 @@ public final class RaftProtocol {
             }
         }
         for (NodeId promoted : target.voters()) {
-            Progress pr = progress.get(promoted);
+            Progress pr = replication.get(promoted);
             if (config.learners().contains(promoted) && pr != null && pr.matchIndex * 10 < log.lastIndex() * 9L) {
                 throw new IllegalStateException("learner " + promoted + " is not caught up yet (has " + pr.matchIndex
                         + " of " + log.lastIndex() + " entries); promote it later");
@@ -568,7 +555,7 @@ public final class RaftProtocol {
         long compact = compactThrough;
         compactThrough = 0;
         return new Ready(state, log.takeUnhanded(), drain(sendNow), drain(sendAfterPersist),
-                takeCommitted(), drain(readsReady), drain(readsFailed), peers, compact, drain(snapshotChunks),
+                takeCommitted(), drain(readsReady), drain(readsFailed), peers, compact, receiver.takeChunks(),
                 takeForwarded());
     }
 
@@ -687,7 +674,7 @@ public final class RaftProtocol {
         }
         role = RaftRole.FOLLOWER;
         leader = newLeader;
-        progress.clear();
+        replication.clear();
         transferTarget = null;
         resetElectionTimer();
         if (wasLeader) {
@@ -700,13 +687,8 @@ public final class RaftProtocol {
         leader = self;
         heartbeatElapsed = 0;
         electionElapsed = 0;
-        progress.clear();
         long next = log.lastIndex() + 1;
-        for (NodeId member : config.members()) {
-            if (!member.equals(self)) {
-                progress.put(member, new Progress(next));
-            }
-        }
+        replication.startTerm(config, next);
         transferTarget = null;
         leaseMinRound = 0;
         forwarding.newTerm();
@@ -731,7 +713,7 @@ public final class RaftProtocol {
 
     private void handleAppendEntries(AppendEntriesRequest req) {
         acceptLeader(req);
-        if (installingFrom != null) {
+        if (receiver.installing()) {
             return; // a snapshot is being installed; the log is about to be replaced, the leader will retry
         }
 
@@ -790,17 +772,7 @@ public final class RaftProtocol {
             config = now;
             peersChanged = true;
             if (role == RaftRole.LEADER) {
-                syncProgress();
-            }
-        }
-    }
-
-    /** Gives every member of the configuration a progress record, and drops those of removed members. */
-    private void syncProgress() {
-        progress.keySet().removeIf(id -> !config.contains(id));
-        for (NodeId member : config.members()) {
-            if (!member.equals(self)) {
-                progress.computeIfAbsent(member, id -> new Progress(log.lastIndex() + 1));
+                replication.sync(config);
             }
         }
     }
@@ -851,12 +823,10 @@ public final class RaftProtocol {
         if (role != RaftRole.LEADER) {
             return;
         }
-        Progress pr = progress.get(resp.from());
+        Progress pr = replication.heardFrom(resp.from());
         if (pr == null) {
             return;
         }
-        pr.recentlyActive = true;
-        pr.heardAt = now;
         if (resp.readRound() > pr.ackedReadRound) {
             pr.ackedReadRound = resp.readRound();
             pr.ackedRoundStartTick = roundStartTick.getOrDefault(resp.readRound(), Long.MIN_VALUE / 2);
@@ -874,19 +844,7 @@ public final class RaftProtocol {
             }
             return;
         }
-        long rejected = resp.matchIndex();
-        if (rejected <= pr.matchIndex) {
-            return; // a stale rejection, overtaken by a later success
-        }
-        long next = resp.conflictIndex();
-        if (resp.conflictTerm() > 0) {
-            long lastOfTerm = log.lastIndexWithTermAtMost(resp.conflictTerm(), log.lastIndex());
-            if (log.termAt(lastOfTerm) == resp.conflictTerm()) {
-                next = lastOfTerm + 1;
-            }
-        }
-        // Retry strictly below the rejected index so every rejection makes progress.
-        pr.probeFrom(Math.min(next, rejected));
+        replication.rejected(pr, resp);
     }
 
     private void tickLeader() {
@@ -897,7 +855,7 @@ public final class RaftProtocol {
         }
         if (electionElapsed >= options.electionTimeoutMinTicks()) {
             electionElapsed = 0;
-            if (options.checkQuorum() && !quorumRecentlyActive()) {
+            if (options.checkQuorum() && !replication.quorumRecentlyActive(config)) {
                 // Thesis §6.2: a leader cut off from a majority steps down, so clients stop waiting on it.
                 becomeFollower(term, null);
                 return;
@@ -907,26 +865,13 @@ public final class RaftProtocol {
             return;
         }
         heartbeatElapsed = 0;
-        for (Progress pr : progress.values()) {
-            if (pr.mode == Progress.Mode.REPLICATE && pr.inflightCount() > 0 && !pr.progressedSinceHeartbeat) {
-                // A whole heartbeat interval without acknowledgement while appends are in flight: assume they were
-                // lost and probe again from the last known match.
-                pr.probeFrom(pr.matchIndex + 1);
-            }
-            pr.progressedSinceHeartbeat = false;
-            pr.probeSent = false;
-        }
+        // A whole heartbeat interval without acknowledgement while appends are in flight: assume they were lost and
+        // probe again from the last known match.
+        replication.heartbeatIntervalEnded();
         if (compactionWanted > 0) {
             compactLog(compactionWanted); // once a held-back transfer is done or its follower went silent
         }
         broadcastAppends(true);
-    }
-
-    private boolean quorumRecentlyActive() {
-        boolean active = Quorum.isMajority(config,
-                id -> id.equals(self) || (progress.containsKey(id) && progress.get(id).recentlyActive));
-        progress.values().forEach(pr -> pr.recentlyActive = false);
-        return active;
     }
 
     /** Whether a leader is known and was heard from within the shortest election timeout (thesis §4.2.3). */
@@ -941,17 +886,13 @@ public final class RaftProtocol {
         }
         // The latest moment by which a majority had heard from us: no other leader can exist before it plus the
         // shortest election timeout (they ignore candidates that long), less the clock-drift margin.
-        long heardBy = Quorum.majorityValue(config, id -> id.equals(self) ? now : leaseStart(id));
+        long heardBy = Quorum.majorityValue(config, id -> id.equals(self) ? now : replication.leaseStart(id,
+                leaseMinRound));
         return now < heardBy + options.leaseTicks();
     }
 
-    private long leaseStart(NodeId id) {
-        Progress pr = progress.get(id);
-        return pr == null || pr.ackedReadRound < leaseMinRound ? Long.MIN_VALUE / 2 : pr.ackedRoundStartTick;
-    }
-
     private void maybeSendTimeoutNow() {
-        Progress pr = progress.get(transferTarget);
+        Progress pr = replication.get(transferTarget);
         if (pr != null && pr.matchIndex == log.lastIndex()) {
             sendNow.add(new TimeoutNowRequest(self, transferTarget, term));
             // The target may be elected without waiting out anyone's lease: stop trusting acknowledgements of
@@ -967,150 +908,12 @@ public final class RaftProtocol {
             round = reads.startRound();
             roundStartTick.put(round, now);
         }
-        for (Map.Entry<NodeId, Progress> e : progress.entrySet()) {
-            sendAppends(e.getKey(), e.getValue(), heartbeat, round);
-            sendCommitIfBehind(e.getKey(), e.getValue(), round);
-        }
-    }
-
-    /**
-     * Tells a follower a new commit index right away when nothing else is going to it, as etcd does, so it applies
-     * (and answers follower reads) without waiting for the next heartbeat. Under load appends carry it anyway.
-     */
-    private void sendCommitIfBehind(NodeId to, Progress pr, long round) {
-        if (pr.mode != Progress.Mode.SNAPSHOT && Math.min(commitIndex, pr.matchIndex) > pr.commitSent) {
-            sendEmptyAppend(to, pr, round);
-        }
-    }
-
-    /**
-     * Sends an empty append at the follower's matchIndex, where its log matches ours so it is always accepted,
-     * carrying as much of the commit index as the follower holds. Returns false (sending nothing) if that entry has
-     * been compacted away.
-     */
-    private boolean sendEmptyAppend(NodeId to, Progress pr, long round) {
-        long prev = pr.matchIndex;
-        long prevTerm = log.termAt(prev);
-        if (prevTerm < 0) {
-            return false;
-        }
-        long commit = Math.min(commitIndex, prev);
-        sendNow.add(new AppendEntriesRequest(self, to, term, prev, prevTerm, List.of(), commit, round));
-        pr.commitSent = Math.max(pr.commitSent, commit);
-        return true;
-    }
-
-    private void sendAppends(NodeId to, Progress pr, boolean heartbeat, long round) {
-        if (pr.mode == Progress.Mode.SNAPSHOT) {
-            // Resend the chunk in flight only once it has gone unanswered for an election timeout: it may have been
-            // lost, but resending a large chunk every heartbeat to a slow follower would pile up in the transport.
-            if (heartbeat && now - pr.snapshotChunkSentAt >= options.electionTimeoutMinTicks()) {
-                sendSnapshotChunk(to, pr);
-            }
-            return;
-        }
-        boolean sent = false;
-        if (pr.mode == Progress.Mode.PROBE) {
-            if (!pr.probeSent || heartbeat) {
-                sendAppend(to, pr, round);
-                sent = true;
-            }
-        } else {
-            // Stop when the window is full, the follower has everything, or it switched to receiving a snapshot.
-            while (pr.mode == Progress.Mode.REPLICATE && !pr.windowFull(options.maxInflightAppends())
-                    && pr.nextIndex <= log.lastIndex()) {
-                if (!sendAppend(to, pr, round)) {
-                    break; // compacted away and no snapshot to send yet: asked for, retried at the next heartbeat
-                }
-                sent = true;
-            }
-        }
-        if (heartbeat && !sent && pr.mode != Progress.Mode.SNAPSHOT && !sendEmptyAppend(to, pr, round)) {
-            startSnapshot(to, pr);
-        }
-    }
-
-    /** Sends the entries from the follower's nextIndex; false if they are compacted away and no snapshot went. */
-    private boolean sendAppend(NodeId to, Progress pr, long round) {
-        long prev = pr.nextIndex - 1;
-        long prevTerm = log.termAt(prev);
-        if (prevTerm < 0) {
-            startSnapshot(to, pr); // Raft §7: the entries it needs are compacted away
-            return pr.mode == Progress.Mode.SNAPSHOT;
-        }
-        long to1 = Math.min(log.lastIndex() + 1, pr.nextIndex + options.maxEntriesPerMessage());
-        List<LogEntry> entries = pr.nextIndex < to1
-                ? log.entries(pr.nextIndex, to1, options.maxBytesPerMessage())
-                : List.of();
-        sendNow.add(new AppendEntriesRequest(self, to, term, prev, prevTerm, entries, commitIndex, round));
-        pr.commitSent = Math.max(pr.commitSent, Math.min(commitIndex, prev + entries.size()));
-        pr.sent(prev + entries.size());
-        return true;
-    }
-
-    private void startSnapshot(NodeId to, Progress pr) {
-        SnapshotFormat.Header latest = snapshots.latest();
-        long needed = log.firstIndex() - 1;
-        if (latest == null || latest.index() < needed) {
-            // Behind a checkpoint the log may start after the newest snapshot (SnapshotSource#request): one must be
-            // written for this follower, which costs the whole state, so only for a follower that answers. A member
-            // that is down is sent a bare heartbeat at the log's start instead, which it answers once it is back.
-            if (now - pr.heardAt <= options.electionTimeoutMaxTicks()) {
-                snapshots.request(needed);
-            } else if (!pr.probeSent) {
-                sendNow.add(new AppendEntriesRequest(self, to, term, needed, log.termAt(needed), List.of(),
-                        Math.min(commitIndex, needed), 0));
-                pr.probeSent = true;
-            }
-            return;
-        }
-        pr.sendSnapshot(latest.index());
-        sendSnapshotChunk(to, pr);
-    }
-
-    /** The newest snapshot if the log still continues it (see {@link #startSnapshot}), else null. */
-    private SnapshotFormat.Header usableSnapshot() {
-        SnapshotFormat.Header latest = snapshots.latest();
-        return latest == null || latest.index() < log.firstIndex() - 1 ? null : latest;
-    }
-
-    private void sendSnapshotChunk(NodeId to, Progress pr) {
-        SnapshotFormat.Header latest = usableSnapshot();
-        if (latest == null) {
-            // The log moved past the snapshot being sent (a checkpoint): start over, asking for a newer one.
-            pr.probeFrom(pr.matchIndex + 1);
-            return;
-        }
-        if (latest.index() != pr.snapshotIndex) {
-            pr.sendSnapshot(latest.index()); // a newer snapshot replaced the one being sent: start over with it
-        }
-        int max = (int) Math.min(Integer.MAX_VALUE - 64, options.maxBytesPerMessage());
-        byte[] data = snapshots.read(latest.index(), pr.snapshotOffset, max);
-        if (data == null) {
-            return;
-        }
-        boolean last = pr.snapshotOffset + data.length >= latest.size();
-        pr.snapshotChunkSentAt = now;
-        sendNow.add(new InstallSnapshotRequest(self, to, term, latest.index(), latest.term(),
-                latest.membership().config(), pr.snapshotOffset, data, last));
+        replication.broadcast(heartbeat, round);
     }
 
     private void handleInstallSnapshotResponse(InstallSnapshotResponse resp) {
-        Progress pr = role == RaftRole.LEADER ? progress.get(resp.from()) : null;
-        if (pr == null) {
-            return;
-        }
-        pr.recentlyActive = true;
-        pr.heardAt = now;
-        if (pr.mode != Progress.Mode.SNAPSHOT || resp.snapshotIndex() != pr.snapshotIndex) {
-            return;
-        }
-        if (resp.done()) {
-            pr.snapshotInstalled(resp.snapshotIndex());
+        if (role == RaftRole.LEADER && replication.snapshotAnswered(resp)) {
             maybeCommit();
-        } else {
-            pr.snapshotOffset = resp.nextOffset();
-            sendSnapshotChunk(resp.from(), pr);
         }
     }
 
@@ -1121,34 +924,12 @@ public final class RaftProtocol {
             sendAfterPersist.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(), 0, true));
             return;
         }
-        if (installingFrom != null) {
-            return; // the previous snapshot's last chunk is being installed
-        }
-        if (req.offset() == 0) {
-            receivingIndex = req.snapshotIndex();
-            receivingTerm = req.snapshotTerm();
-            receivingOffset = 0;
-        }
-        if (req.snapshotIndex() != receivingIndex || req.snapshotTerm() != receivingTerm
-                || req.offset() != receivingOffset) {
-            long expected = req.snapshotIndex() == receivingIndex ? receivingOffset : 0;
-            sendNow.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(), expected, false));
-            return;
-        }
-        snapshotChunks.add(new Ready.SnapshotChunk(req.snapshotIndex(), req.snapshotTerm(), req.offset(),
-                req.data(), req.last()));
-        receivingOffset += req.data().length;
-        if (req.last()) {
-            installingFrom = req.from();
-        } else {
-            sendAfterPersist.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(),
-                    receivingOffset, false));
-        }
+        receiver.receive(req, self, term, sendNow, sendAfterPersist);
     }
 
     private void maybeCommit() {
         long quorumIndex = Quorum.majorityValue(config,
-                id -> id.equals(self) ? log.durableIndex() : matchOf(id));
+                id -> id.equals(self) ? log.durableIndex() : replication.matchOf(id));
         // Raft §5.4.2: only entries of the current term are committed by counting replicas; earlier ones follow.
         if (quorumIndex > commitIndex && log.termAt(quorumIndex) == term) {
             boolean first = !committedInCurrentTerm();
@@ -1178,18 +959,12 @@ public final class RaftProtocol {
         }
     }
 
-    private long matchOf(NodeId id) {
-        Progress pr = progress.get(id);
-        return pr == null ? 0 : pr.matchIndex;
-    }
-
     private boolean committedInCurrentTerm() {
         return log.termAt(commitIndex) == term;
     }
 
     private void confirmReads() {
-        reads.confirm(round -> Quorum.isMajority(config,
-                id -> id.equals(self) || (progress.containsKey(id) && progress.get(id).ackedReadRound >= round)),
+        reads.confirm(round -> replication.roundAcknowledged(config, round),
                 p -> {
                     if (p.requester() == null) {
                         readsReady.add(new Ready.ReadReady(p.requestId(), p.readIndex()));
@@ -1313,6 +1088,7 @@ public final class RaftProtocol {
         }
         List<LogEntry> entries = log.entries(handedToApply + 1, upTo + 1, Long.MAX_VALUE);
         handedToApply += entries.size();
+        log.release(handedToApply);
         return entries;
     }
 
@@ -1326,6 +1102,11 @@ public final class RaftProtocol {
     }
 
     // ------------------------------------------------------------------------------------------------ inspection
+
+    /** The protocol's clock, in ticks since it started (for its own parts, such as {@link Replication}). */
+    long now() {
+        return now;
+    }
 
     /** Returns this member's id. */
     public NodeId self() {

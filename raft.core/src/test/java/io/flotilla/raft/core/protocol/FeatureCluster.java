@@ -300,21 +300,12 @@ final class FeatureCluster extends WiredCluster {
     }
 
     /** A member's effects: writes and snapshot chunks go to its store at once, compaction after them. */
-    private final class Host implements ReadyExecutor.Host {
+    private final class Host extends RecordingHost {
         private final Member m;
 
         Host(Member m) {
+            super(m.readies, m.readsReady, m.readsFailed);
             this.m = m;
-        }
-
-        @Override
-        public void carryingOut(Ready ready) {
-            m.readies.add(ready);
-        }
-
-        @Override
-        public void send(RaftMessage message) {
-            inFlight.add(message);
         }
 
         @Override
@@ -354,16 +345,6 @@ final class FeatureCluster extends WiredCluster {
             } else {
                 FeatureCluster.apply(m, committed);
             }
-        }
-
-        @Override
-        public void readReady(Ready.ReadReady read) {
-            m.readsReady.add(read);
-        }
-
-        @Override
-        public void readFailed(Ready.ReadFailed read) {
-            m.readsFailed.add(read);
         }
     }
 

@@ -222,21 +222,12 @@ final class ProtocolCluster extends WiredCluster {
     }
 
     /** A member's effects: messages go in flight, writes go to its store at once (or queue in manual-disk mode). */
-    private final class Host implements ReadyExecutor.Host {
+    private final class Host extends RecordingHost {
         private final Member m;
 
         Host(Member m) {
+            super(m.readies, m.readsReady, m.readsFailed);
             this.m = m;
-        }
-
-        @Override
-        public void carryingOut(Ready ready) {
-            m.readies.add(ready);
-        }
-
-        @Override
-        public void send(RaftMessage message) {
-            inFlight.add(message);
         }
 
         @Override
@@ -265,16 +256,6 @@ final class ProtocolCluster extends WiredCluster {
             checkCommittedAreDurable(m, committed);
             m.committed.addAll(committed);
             m.protocol.applied(committed.get(committed.size() - 1).index());
-        }
-
-        @Override
-        public void readReady(Ready.ReadReady read) {
-            m.readsReady.add(read);
-        }
-
-        @Override
-        public void readFailed(Ready.ReadFailed read) {
-            m.readsFailed.add(read);
         }
     }
 

@@ -46,6 +46,42 @@ abstract class WiredCluster {
     /** Steps a message into its addressee and carries out what it says. */
     abstract void receive(RaftMessage message);
 
+    /**
+     * The part of a member's {@link ReadyExecutor.Host} both clusters share: every batch and every read outcome is
+     * recorded for the tests, and messages go on this cluster's wire.
+     */
+    abstract class RecordingHost implements ReadyExecutor.Host {
+        private final List<Ready> readies;
+        private final List<Ready.ReadReady> readsReady;
+        private final List<Ready.ReadFailed> readsFailed;
+
+        RecordingHost(List<Ready> readies, List<Ready.ReadReady> readsReady, List<Ready.ReadFailed> readsFailed) {
+            this.readies = readies;
+            this.readsReady = readsReady;
+            this.readsFailed = readsFailed;
+        }
+
+        @Override
+        public void carryingOut(Ready ready) {
+            readies.add(ready);
+        }
+
+        @Override
+        public void send(RaftMessage message) {
+            inFlight.add(message);
+        }
+
+        @Override
+        public void readReady(Ready.ReadReady read) {
+            readsReady.add(read);
+        }
+
+        @Override
+        public void readFailed(Ready.ReadFailed read) {
+            readsFailed.add(read);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ inputs
 
     /** Ticks one member once and carries out its Ready. */
