@@ -19,7 +19,6 @@ import io.flotilla.raft.api.message.RequestVoteRequest;
 import io.flotilla.raft.api.message.RequestVoteResponse;
 import io.flotilla.raft.api.message.TimeoutNowRequest;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -75,15 +74,6 @@ public final class RaftProtocol {
     private final ReadIndexQueue reads = new ReadIndexQueue();
     /** Ticks since this protocol instance started: the only clock it knows. */
     private long now;
-    /** When each recent heartbeat round started, for leases; bounded, old rounds are useless for a lease anyway. */
-    private final Map<Long, Long> roundStartTick = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
-            return size() > 1024;
-        }
-    };
-    /** Acknowledgements of rounds before this one do not count toward a lease (set when a transfer may elect another). */
-    private long leaseMinRound;
     private NodeId transferTarget;
     private int transferElapsed;
     /** Reads this follower forwards to the leader for their read index. */
@@ -690,7 +680,7 @@ public final class RaftProtocol {
         long next = log.lastIndex() + 1;
         replication.startTerm(config, next);
         transferTarget = null;
-        leaseMinRound = 0;
+        reads.newTerm();
         forwarding.newTerm();
         // Raft §8: a new leader commits a no-op of its term, which also commits every earlier entry (§5.4.2).
         appendToLog(List.of(LogEntry.noOp(next, term)));
@@ -829,7 +819,7 @@ public final class RaftProtocol {
         }
         if (resp.readRound() > pr.ackedReadRound) {
             pr.ackedReadRound = resp.readRound();
-            pr.ackedRoundStartTick = roundStartTick.getOrDefault(resp.readRound(), Long.MIN_VALUE / 2);
+            pr.ackedRoundStartTick = reads.startTickOf(resp.readRound());
             confirmReads();
         }
         if (pr.mode == Progress.Mode.SNAPSHOT) {
@@ -887,7 +877,7 @@ public final class RaftProtocol {
         // The latest moment by which a majority had heard from us: no other leader can exist before it plus the
         // shortest election timeout (they ignore candidates that long), less the clock-drift margin.
         long heardBy = Quorum.majorityValue(config, id -> id.equals(self) ? now : replication.leaseStart(id,
-                leaseMinRound));
+                reads.leaseMinRound()));
         return now < heardBy + options.leaseTicks();
     }
 
@@ -897,7 +887,7 @@ public final class RaftProtocol {
             sendNow.add(new TimeoutNowRequest(self, transferTarget, term));
             // The target may be elected without waiting out anyone's lease: stop trusting acknowledgements of
             // rounds started before now.
-            leaseMinRound = reads.round() + 1;
+            reads.distrustRoundsSoFar();
         }
     }
 
@@ -905,8 +895,7 @@ public final class RaftProtocol {
     private void broadcastAppends(boolean heartbeat) {
         long round = reads.round();
         if (heartbeat) {
-            round = reads.startRound();
-            roundStartTick.put(round, now);
+            round = reads.startRound(now);
         }
         replication.broadcast(heartbeat, round);
     }

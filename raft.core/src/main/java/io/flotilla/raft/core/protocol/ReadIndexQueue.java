@@ -2,6 +2,8 @@ package io.flotilla.raft.core.protocol;
 
 import io.flotilla.raft.api.NodeId;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 
@@ -13,6 +15,9 @@ import java.util.function.LongPredicate;
  * arrived</em> to be answered by a majority: that proves no other leader had been elected when the read arrived, so
  * the recorded commit index covers every write that completed before it. All reads arriving between two rounds share
  * the next round, so one round of heartbeats confirms any number of reads.
+ *
+ * <p>The same rounds back the leader's lease (thesis §6.4.1): it remembers when each recent round started, and which
+ * rounds a lease may no longer count on.
  */
 final class ReadIndexQueue {
 
@@ -35,6 +40,15 @@ final class ReadIndexQueue {
     private final ArrayDeque<Pending> confirming = new ArrayDeque<>();
     /** Reads that arrived before the leader committed an entry of its term (thesis §6.4 step 1). */
     private final ArrayDeque<Parked> awaitingCommit = new ArrayDeque<>();
+    /** When each recent round started (protocol ticks); bounded, old rounds are useless for a lease anyway. */
+    private final Map<Long, Long> startTicks = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+            return size() > 1024;
+        }
+    };
+    /** Acknowledgements of rounds before this one do not count toward a lease (set when a transfer may elect another). */
+    private long leaseMinRound;
 
     long round() {
         return round;
@@ -63,10 +77,31 @@ final class ReadIndexQueue {
         return broadcastRequested;
     }
 
-    /** Starts the next heartbeat round and returns its number; the caller broadcasts it. */
-    long startRound() {
+    /** Starts the next heartbeat round at tick {@code now} and returns its number; the caller broadcasts it. */
+    long startRound(long now) {
         broadcastRequested = false;
-        return ++round;
+        startTicks.put(++round, now);
+        return round;
+    }
+
+    /** The tick at which {@code round} started, or a tick long past if it is unknown (too old, or never started). */
+    long startTickOf(long round) {
+        return startTicks.getOrDefault(round, Long.MIN_VALUE / 2);
+    }
+
+    /** The oldest round whose acknowledgement a lease may count. */
+    long leaseMinRound() {
+        return leaseMinRound;
+    }
+
+    /** A lease may count only rounds started from now on (another member may be elected without waiting it out). */
+    void distrustRoundsSoFar() {
+        leaseMinRound = round + 1;
+    }
+
+    /** A new term of leadership: every round may count again (the followers' acknowledgements start afresh). */
+    void newTerm() {
+        leaseMinRound = 0;
     }
 
     /** Releases, in order, every read whose round a majority has answered. */
