@@ -8,8 +8,10 @@ import java.io.OutputStream;
  * The application's replicated state, implemented by the application and driven by the engine.
  *
  * <p>The engine calls every method from one thread, the node's apply thread, never concurrently: an implementation
- * needs no locking for the engine's sake. {@link #apply(LogEntry)} must be deterministic — the same commands in the
- * same order must give every member the same state and the same results — or members will silently diverge.
+ * needs no locking for the engine's sake. The one exception is {@link #query(byte[])} of a state machine that says
+ * its queries may run concurrently ({@link #concurrentQueries()}). {@link #apply(LogEntry)} must be deterministic —
+ * the same commands in the same order must give every member the same state and the same results — or members will
+ * silently diverge.
  */
 public interface StateMachine {
 
@@ -26,14 +28,34 @@ public interface StateMachine {
     byte[] apply(LogEntry entry);
 
     /**
-     * Answers a read-only query against the current state. The engine calls it on the apply thread after the
-     * consistency condition of the read (for example a linearizable read barrier) is met, so the query sees every
-     * command applied up to then and no later one.
+     * Answers a read-only query against the current state. The engine calls it once the consistency condition of the
+     * read (for example a linearizable read barrier) is met: on the apply thread, so the query sees every command
+     * applied up to then and no later one; or, if {@link #concurrentQueries()} says so, on a reader thread.
      *
      * @param query the application's query bytes
      * @return the answer
      */
     byte[] query(byte[] query);
+
+    /**
+     * Tells whether {@link #query(byte[])} may run on the engine's reader threads, concurrently with applying and with
+     * other queries, so that reads never wait behind applying nor hold it up (etcd serves reads from concurrent read
+     * transactions of its backend in the same way). Asked once, when the node starts.
+     *
+     * <p>A state machine that says yes promises that a query, on any thread, answers from one consistent state (as
+     * after some whole command) that holds at least every command applied before the last {@link #batchApplied()}
+     * returned, or before {@link #restoreSnapshot(InputStream, long)} returned. The engine runs a query only once
+     * the read's index is covered that way, answers a proposer only after the {@link #batchApplied()} that follows
+     * its command (so a reader on the same member sees a write its client saw acknowledged), and never runs a query
+     * during {@link #restoreSnapshot} or after the node is closed.
+     *
+     * <p>The default, false, keeps every query on the apply thread.
+     *
+     * @return whether queries may run concurrently
+     */
+    default boolean concurrentQueries() {
+        return false;
+    }
 
     /**
      * Writes the full state to {@code out}, so that {@link #restoreSnapshot(InputStream)} on another member rebuilds

@@ -1,7 +1,6 @@
 package io.flotilla.kv.service.mvcc;
 
-import io.flotilla.kv.backend.Backend;
-import io.flotilla.kv.backend.BackendView;
+import io.flotilla.kv.backend.BackendReader;
 import io.flotilla.kv.backend.Cursor;
 import io.flotilla.kv.backend.Table;
 import java.util.zip.CRC32C;
@@ -14,19 +13,18 @@ final class HistoryHash {
 
     /**
      * Hashes, for every key, its changes after the compaction revision up to {@code upTo} and the record visible at
-     * the compaction revision, read from a view of the backend.
+     * the compaction revision, read from one consistent state.
      *
-     * @param backend         the backend, holding every change up to {@code upTo}
+     * @param reader          a consistent view of the backend, holding every change up to {@code upTo}
      * @param history         its history table
      * @param compactRevision the store's compaction revision
      * @param upTo            the revision to hash up to
      * @return a CRC32C of the keys and records, with the compaction revision mixed in
      */
-    static long of(Backend backend, Table history, long compactRevision, long upTo) {
+    static long of(BackendReader reader, Table history, long compactRevision, long upTo) {
         CRC32C crc = new CRC32C();
         crc.update(MvccLayout.longBytes(compactRevision));
-        try (BackendView view = backend.view();
-             Cursor c = view.cursor(history, new byte[0], null)) {
+        try (Cursor c = reader.cursor(history, new byte[0], null)) {
             byte[] keyGroup = null; // the history keys of one user key
             boolean groupDone = false;
             for (; c.valid(); c.next()) {

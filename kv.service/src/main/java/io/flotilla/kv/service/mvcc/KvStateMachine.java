@@ -37,7 +37,8 @@ import java.util.concurrent.CompletableFuture;
  * compactions and reads go on (etcd's capped applier); while a CORRUPT alarm is active, every write is refused with
  * {@link KvError#CORRUPT}.
  *
- * <p>The engine calls the {@link StateMachine} methods from its apply thread. {@link #revision()}, {@link #alarms()},
+ * <p>The engine calls the {@link StateMachine} methods from its apply thread, except {@link #query(byte[])}, which
+ * its reader threads call ({@link #concurrentQueries()}). {@link #revision()}, {@link #alarms()},
  * {@link #backendFault()}, {@link #defragment()} and {@link #whenCompacted(long)} may be called from any thread.
  */
 public final class KvStateMachine implements StateMachine, AutoCloseable {
@@ -281,23 +282,37 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         return response.toBuilder().setHeader(ResponseHeader.newBuilder().setRevision(store.revision())).build();
     }
 
+    /**
+     * Runs queries on the engine's reader threads ({@link #query(byte[])} reads a backend view, never the apply
+     * thread's unwritten group), so reads neither wait behind applying nor hold it up.
+     */
+    @Override
+    public boolean concurrentQueries() {
+        return true;
+    }
+
+    /**
+     * Answers a read from a consistent view of the backend, which holds everything applied up to the last
+     * {@link #batchApplied()}; safe on any thread, concurrently with applying (the engine keeps it apart from
+     * {@link #restoreSnapshot} and {@link #close()}).
+     */
     @Override
     public byte[] query(byte[] query) {
         QueryResult result;
         try {
             Query q = Query.parseFrom(query);
             result = switch (q.getRequestCase()) {
-                case RANGE -> QueryResult.newBuilder().setRange(kv.range(q.getRange())).build();
+                case RANGE -> {
+                    try (MvccView view = store.openView()) {
+                        yield QueryResult.newBuilder().setRange(KvStore.range(view, q.getRange())).build();
+                    }
+                }
                 case TXN -> readOnlyTxn(q);
                 case ALARMS -> QueryResult.newBuilder().setAlarms(AlarmResponse.newBuilder()
-                        .setHeader(ResponseHeader.newBuilder().setRevision(store.revision()))
+                        .setHeader(ResponseHeader.newBuilder().setRevision(revision))
                         .addAllAlarms(alarms.get(q.getAlarms().getAlarm()))).build();
                 case HASH_KV -> QueryResult.newBuilder().setHashKv(hashKv(q.getHashKv())).build();
-                case STATS -> QueryResult.newBuilder().setStats(StoreStats.newBuilder()
-                        .setRevision(store.revision())
-                        .setCompactRevision(store.compactRevision())
-                        .setSizeBytes(store.sizeBytes())
-                        .setSizeInUseBytes(store.sizeInUseBytes())).build();
+                case STATS -> stats();
                 default -> QueryResult.newBuilder().setFailure(Failure.newBuilder()
                         .setCode(StatusCode.INTERNAL.value()).setMessage("empty query")).build();
             };
@@ -311,16 +326,27 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         return result.toByteArray();
     }
 
+    private QueryResult stats() {
+        try (MvccView view = store.openView()) {
+            return QueryResult.newBuilder().setStats(StoreStats.newBuilder()
+                    .setRevision(view.revision())
+                    .setCompactRevision(view.compactRevision())
+                    .setSizeBytes(store.sizeBytes())
+                    .setSizeInUseBytes(store.sizeInUseBytes())).build();
+        }
+    }
+
     /** etcd's HashKV: the hash of the history reachable up to a revision, with the compaction revision. */
     private HashKVResponse hashKv(HashKVRequest r) {
-        long current = store.revision();
-        long hash = store.hash(r.getRevision());
-        return HashKVResponse.newBuilder()
-                .setHeader(ResponseHeader.newBuilder().setRevision(current))
-                .setHash((int) hash)
-                .setCompactRevision(store.compactRevision())
-                .setHashRevision(r.getRevision() <= 0 ? current : r.getRevision())
-                .build();
+        try (MvccView view = store.openView()) {
+            long hash = view.hash(r.getRevision());
+            return HashKVResponse.newBuilder()
+                    .setHeader(ResponseHeader.newBuilder().setRevision(view.revision()))
+                    .setHash((int) hash)
+                    .setCompactRevision(view.compactRevision())
+                    .setHashRevision(r.getRevision() <= 0 ? view.revision() : r.getRevision())
+                    .build();
+        }
     }
 
     private QueryResult readOnlyTxn(Query q) {
@@ -329,7 +355,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             return QueryResult.newBuilder().setFailure(Failure.newBuilder().setCode(StatusCode.INTERNAL.value())
                     .setMessage("a transaction that writes cannot be served as a query")).build();
         }
-        return QueryResult.newBuilder().setTxn(kv.txn(q.getTxn())).build();
+        try (MvccView view = store.openView()) {
+            return QueryResult.newBuilder().setTxn(KvStore.readOnlyTxn(view, q.getTxn())).build();
+        }
     }
 
     @Override

@@ -27,7 +27,9 @@ import java.util.List;
  * {@link MvccStore}. Every method is deterministic; failures are {@link KvException}s, thrown before anything is
  * changed. Response headers carry the revision only; the server fills in cluster, member and term.
  *
- * <p>Not thread-safe: one thread (the Raft apply thread) drives it.
+ * <p>Not thread-safe: one thread (the Raft apply thread) drives it. The read-only operations over an
+ * {@link MvccView} ({@link #range(MvccView, RangeRequest)}, {@link #readOnlyTxn(MvccView, TxnRequest)}) touch
+ * nothing of it and run on any thread.
  */
 public final class KvStore {
 
@@ -56,7 +58,68 @@ public final class KvStore {
      */
     public RangeResponse range(RangeRequest r) {
         RequestValidator.checkRange(r);
-        return RangeReader.range(store, store, r, store.revision());
+        return RangeReader.range(store, r, store.revision(), store.compactRevision());
+    }
+
+    /**
+     * Reads a range from a view, on any thread.
+     *
+     * @param view the view
+     * @param r    the request
+     * @return the response, its header at the view's revision
+     * @throws KvException for an invalid request or a revision the view cannot read
+     */
+    public static RangeResponse range(MvccView view, RangeRequest r) {
+        RequestValidator.checkRange(r);
+        return RangeReader.range(view, r, view.revision(), view.compactRevision());
+    }
+
+    /**
+     * Runs a transaction that only reads ({@link #isReadOnly(TxnRequest)}) against a view, on any thread: the same
+     * answer {@link #txn(TxnRequest)} would give at the view's revision, without a write batch.
+     *
+     * @param view the view
+     * @param r    the request, read-only
+     * @return the response, its header at the view's revision
+     * @throws KvException for an invalid request, or a read at a revision the view cannot read
+     * @throws IllegalArgumentException if the transaction writes
+     */
+    public static TxnResponse readOnlyTxn(MvccView view, TxnRequest r) {
+        if (!isReadOnly(r)) {
+            throw new IllegalArgumentException("a transaction that writes cannot be served from a view");
+        }
+        RequestValidator.checkTxn(r);
+        Deque<Boolean> path = new ArrayDeque<>();
+        choosePath(view, view.revision(), r, path);
+        checkChosenReads(view, r, new ArrayDeque<>(path));
+        return readTxn(view, r, path).setHeader(header(view.revision())).build();
+    }
+
+    private static void checkChosenReads(MvccView view, TxnRequest r, Deque<Boolean> path) {
+        for (RequestOp op : path.removeFirst() ? r.getSuccessList() : r.getFailureList()) {
+            if (op.hasRequestRange()) {
+                view.readableRevision(op.getRequestRange().getRevision());
+            } else if (op.hasRequestTxn()) {
+                checkChosenReads(view, op.getRequestTxn(), path);
+            }
+        }
+    }
+
+    private static TxnResponse.Builder readTxn(MvccView view, TxnRequest r, Deque<Boolean> path) {
+        boolean succeeded = path.removeFirst();
+        TxnResponse.Builder response = TxnResponse.newBuilder().setSucceeded(succeeded);
+        for (RequestOp op : succeeded ? r.getSuccessList() : r.getFailureList()) {
+            if (op.hasRequestRange()) {
+                response.addResponses(ResponseOp.newBuilder().setResponseRange(RangeReader.range(
+                        view, op.getRequestRange(), view.revision(), view.compactRevision())));
+            } else if (op.hasRequestTxn()) {
+                response.addResponses(ResponseOp.newBuilder().setResponseTxn(
+                        readTxn(view, op.getRequestTxn(), path).setHeader(header(view.revision()))));
+            } else {
+                throw new IllegalStateException("validated read-only transaction holds an empty operation");
+            }
+        }
+        return response;
     }
 
     /**
@@ -131,7 +194,7 @@ public final class KvStore {
     public TxnResponse txn(TxnRequest r) {
         RequestValidator.checkTxn(r);
         Deque<Boolean> path = new ArrayDeque<>();
-        choosePath(r, path);
+        choosePath(store, store.revision(), r, path);
         checkChosenOps(r, new ArrayDeque<>(path));
         MvccStore.WriteBatch batch = store.beginWrite();
         TxnResponse.Builder response = runTxn(batch, r, path);
@@ -159,10 +222,12 @@ public final class KvStore {
         return true;
     }
 
-    private void choosePath(TxnRequest r, Deque<Boolean> path) {
+    /** Evaluates the compares of every transaction on the chosen path against one state, before anything runs. */
+    private static void choosePath(RangeSource source, long revision, TxnRequest r, Deque<Boolean> path) {
         boolean succeeded = true;
         for (Compare c : r.getCompareList()) {
-            List<KeyValue> kvs = store.range(KeyRange.of(c.getKey(), c.getRangeEnd()), store.revision());
+            List<KeyValue> kvs = source.scan(KeyRange.of(c.getKey(), c.getRangeEnd()), revision, Integer.MAX_VALUE)
+                    .kvs();
             if (!Comparisons.holds(c, kvs)) {
                 succeeded = false;
                 break;
@@ -171,7 +236,7 @@ public final class KvStore {
         path.addLast(succeeded);
         for (RequestOp op : succeeded ? r.getSuccessList() : r.getFailureList()) {
             if (op.hasRequestTxn()) {
-                choosePath(op.getRequestTxn(), path);
+                choosePath(source, revision, op.getRequestTxn(), path);
             }
         }
     }
@@ -194,7 +259,7 @@ public final class KvStore {
         for (RequestOp op : succeeded ? r.getSuccessList() : r.getFailureList()) {
             response.addResponses(switch (op.getRequestCase()) {
                 case REQUEST_RANGE -> ResponseOp.newBuilder().setResponseRange(
-                        RangeReader.range(store, batch, op.getRequestRange(), batch.readRevision()));
+                        RangeReader.range(batch, op.getRequestRange(), batch.readRevision(), store.compactRevision()));
                 case REQUEST_PUT -> ResponseOp.newBuilder().setResponsePut(put(batch, op.getRequestPut()));
                 case REQUEST_DELETE_RANGE -> ResponseOp.newBuilder().setResponseDeleteRange(
                         deleteRange(batch, op.getRequestDeleteRange()));

@@ -36,7 +36,7 @@ final class LegacyLayout {
             try (WriteBatch batch = backend.batch(); Cursor c = backend.cursor(legacyLatest, from, null)) {
                 for (; c.valid() && n < BATCH_KEYS; c.next(), n++) {
                     byte[] key = c.key();
-                    batch.put(keys, key, MvccLayout.IndexEntry.of(MvccStore.decode(c.value())).encode());
+                    batch.put(keys, key, MvccLayout.IndexEntry.of(MvccReads.decode(c.value())).encode());
                     batch.delete(legacyLatest, key);
                     from = Arrays.copyOf(key, key.length + 1); // the next key after this one
                 }

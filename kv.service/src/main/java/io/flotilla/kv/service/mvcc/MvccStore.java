@@ -1,14 +1,10 @@
 package io.flotilla.kv.service.mvcc;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.UnsafeByteOperations;
 import io.flotilla.kv.backend.Backend;
 import io.flotilla.kv.backend.BackendReader;
-import io.flotilla.kv.backend.Cursor;
 import io.flotilla.kv.backend.Table;
 import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +52,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     private boolean applyRecorded = true;
     private long appliedIndex;
     private final ApplyGroup group;
+    private final MvccReads reads;
     /** The revision and the applied index the backend holds. */
     private long flushedRevision;
     private long flushedIndex;
@@ -74,6 +71,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         this.revisions = backend.table(MvccLayout.REVISIONS);
         this.meta = backend.table(MvccLayout.META);
         this.group = new ApplyGroup(backend);
+        this.reads = new MvccReads(keys, history);
         this.compactor = new Compactor(backend, history, revisions, meta);
         load();
     }
@@ -212,6 +210,11 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      *                     compaction point
      */
     public long readableRevision(long requested, long current) {
+        return readableRevision(requested, current, compactRevision);
+    }
+
+    /** {@link #readableRevision(long, long)} against a given compaction revision (a {@link MvccView}'s). */
+    static long readableRevision(long requested, long current, long compactRevision) {
         if (requested > current) {
             throw KvError.FUTURE_REVISION.exception();
         }
@@ -253,137 +256,12 @@ public final class MvccStore implements RangeSource, AutoCloseable {
             return new Scan(List.of(), 0);
         }
         if (at >= revision) {
-            return scanLatest(reader, range, maxRecords, pending);
+            return reads.scanLatest(reader, group, range, maxRecords, pending);
         }
         if (at > flushedRevision) {
             flush(); // the history at that revision is still in the group
         }
-        if (range.singleKey()) {
-            KeyValue kv = readAt(reader, range.from().toByteArray(), at);
-            return kv == null ? new Scan(List.of(), 0) : new Scan(List.of(kv), 1);
-        }
-        return scanHistory(reader, range, at, maxRecords);
-    }
-
-    private Scan scanLatest(BackendReader reader, KeyRange range, int maxRecords,
-                            NavigableMap<ByteString, KeyValue> pending) {
-        if (range.singleKey()) {
-            KeyValue kv = pending != null && pending.containsKey(range.from())
-                    ? pending.get(range.from()) : readLatest(reader, range.from().toByteArray());
-            return kv == null ? new Scan(List.of(), 0) : new Scan(List.of(kv), 1);
-        }
-        List<KeyValue> out = new ArrayList<>();
-        long count = 0;
-        NavigableMap<ByteString, KeyValue> overlay = overlay(range, pending);
-        var overlayIt = overlay == null ? null : overlay.entrySet().iterator();
-        Map.Entry<ByteString, KeyValue> next = overlayIt != null && overlayIt.hasNext() ? overlayIt.next() : null;
-        try (Cursor c = reader.cursor(keys, range.from().toByteArray(),
-                range.to() == null ? null : range.to().toByteArray())) {
-            // A merge of the stored keys with the batch's own changes (which shadow them), both in key order.
-            while (c.valid() || next != null) {
-                int order = !c.valid() ? 1 : next == null ? -1
-                        : KeyRange.KEY_ORDER.compare(UnsafeByteOperations.unsafeWrap(c.key()), next.getKey());
-                if (order < 0) {
-                    if (count < maxRecords) {
-                        byte[] key = c.key();
-                        out.add(readIndexed(reader, key, MvccLayout.IndexEntry.decode(c.value(), key)));
-                    }
-                    count++;
-                    c.next();
-                    continue;
-                }
-                KeyValue kv = next.getValue(); // null: the batch deleted the key
-                if (kv != null) {
-                    if (count < maxRecords) {
-                        out.add(kv);
-                    }
-                    count++;
-                }
-                if (order == 0) {
-                    c.next();
-                }
-                next = overlayIt.hasNext() ? overlayIt.next() : null;
-            }
-        }
-        return new Scan(out, count);
-    }
-
-    /**
-     * Returns the changes not in the backend yet within a range, in key order: the group's, shadowed by those of the
-     * write batch reading ({@code pending}); null if there are none.
-     */
-    private NavigableMap<ByteString, KeyValue> overlay(KeyRange range, NavigableMap<ByteString, KeyValue> pending) {
-        NavigableMap<ByteString, KeyValue> grouped = group.within(range);
-        NavigableMap<ByteString, KeyValue> own = pending == null ? null : ApplyGroup.within(pending, range);
-        if (grouped == null || own == null) {
-            return grouped != null ? grouped : own;
-        }
-        NavigableMap<ByteString, KeyValue> merged = new TreeMap<>(KeyRange.KEY_ORDER);
-        merged.putAll(grouped);
-        merged.putAll(own);
-        return merged;
-    }
-
-    /** Walks the history table: per key, the newest change at or before {@code at}, skipping keys deleted then. */
-    private Scan scanHistory(BackendReader reader, KeyRange range, long at, int maxRecords) {
-        List<KeyValue> out = new ArrayList<>();
-        long count = 0;
-        byte[] from = MvccLayout.historyPrefix(range.from().toByteArray());
-        byte[] to = range.to() == null ? null : MvccLayout.historyPrefix(range.to().toByteArray());
-        try (Cursor c = reader.cursor(history, from, to)) {
-            while (c.valid()) {
-                byte[] key = c.key();
-                if (MvccLayout.historyRevision(key) > at) {
-                    c.seek(MvccLayout.withRevision(key, MvccLayout.prefixLength(key), at));
-                    if (!c.valid() || !MvccLayout.sameKey(key, c.key())) {
-                        continue; // the key did not exist at that revision
-                    }
-                    key = c.key();
-                }
-                byte[] value = c.value();
-                if (value.length > 0) {
-                    if (count < maxRecords) {
-                        out.add(decode(value));
-                    }
-                    count++;
-                }
-                // Past the key's older changes: the largest possible revision suffix ends its group.
-                c.seek(MvccLayout.groupEnd(key, MvccLayout.prefixLength(key)));
-            }
-        }
-        return new Scan(out, count);
-    }
-
-    private KeyValue readLatest(BackendReader reader, byte[] key) {
-        ByteString k = UnsafeByteOperations.unsafeWrap(key);
-        if (group.changes(k)) {
-            return group.get(k);
-        }
-        byte[] entry = reader.get(keys, key);
-        return entry == null ? null : readIndexed(reader, key, MvccLayout.IndexEntry.decode(entry, key));
-    }
-
-    /** Returns the record a key's index entry points at: it is in the history, where compaction keeps it. */
-    private KeyValue readIndexed(BackendReader reader, byte[] key, MvccLayout.IndexEntry entry) {
-        byte[] record = reader.get(history, MvccLayout.historyKey(key, entry.modRevision()));
-        if (record == null || record.length == 0) {
-            throw new IllegalStateException("the key index points at revision " + entry.modRevision() + " of key "
-                    + java.util.HexFormat.of().formatHex(key) + ", which the history table does not hold");
-        }
-        return decode(record);
-    }
-
-    /** Returns a key's record visible at a revision, or null. */
-    private KeyValue readAt(BackendReader reader, byte[] key, long at) {
-        byte[] prefix = MvccLayout.historyPrefix(key);
-        try (Cursor c = reader.cursor(history, MvccLayout.withRevision(prefix, prefix.length, at),
-                MvccLayout.groupEnd(prefix, prefix.length))) {
-            if (!c.valid()) {
-                return null;
-            }
-            byte[] value = c.value();
-            return value.length == 0 ? null : decode(value);
-        }
+        return reads.scanHistory(reader, range, at, maxRecords);
     }
 
     /**
@@ -398,17 +276,22 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      *                     below the compaction revision
      */
     public long hash(long at) {
-        long upTo = readableRevision(at, revision);
-        flush();
-        return HistoryHash.of(backend, history, compactRevision, upTo);
+        flush(); // on the apply thread: what it applied is in the hash (a view sees only the backend)
+        try (MvccView view = openView()) {
+            return view.hash(at);
+        }
     }
 
-    static KeyValue decode(byte[] value) {
-        try {
-            return KeyValue.parseFrom(value);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("undecodable record in the backend: " + e.getMessage(), e);
-        }
+    /**
+     * Opens a consistent read-only view of what the backend holds: every change written by {@link #flush()} (so
+     * everything applied before the last flush), none of the group's. Usable from any thread, concurrently with
+     * applying, until closed; closing the store (or replacing its content) while a view is open is the caller's
+     * to prevent.
+     *
+     * @return the view; close it
+     */
+    public MvccView openView() {
+        return new MvccView(reads, backend.view(), meta, history);
     }
 
     /**
@@ -526,7 +409,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
             if (pending.containsKey(key)) {
                 return pending.get(key);
             }
-            return readLatest(backend, key.toByteArray());
+            return reads.readLatest(backend, group, key.toByteArray());
         }
 
         /**

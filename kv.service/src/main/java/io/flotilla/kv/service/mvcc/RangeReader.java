@@ -21,15 +21,15 @@ final class RangeReader {
     /**
      * Answers a request.
      *
-     * @param store   the store (for the readable revisions)
-     * @param source  where to read: the store, or a write batch that sees its own changes
-     * @param request the request, already validated ({@link RequestValidator})
-     * @param current the newest revision the reader may see, reported in the header
+     * @param source          where to read: the store, a write batch that sees its own changes, or a view
+     * @param request         the request, already validated ({@link RequestValidator})
+     * @param current         the newest revision the reader may see, reported in the header
+     * @param compactRevision the compaction revision of what {@code source} reads
      * @return the response; its header carries only the revision
      * @throws KvException for a compacted or future revision
      */
-    static RangeResponse range(MvccStore store, RangeSource source, RangeRequest request, long current) {
-        long at = store.readableRevision(request.getRevision(), current);
+    static RangeResponse range(RangeSource source, RangeRequest request, long current, long compactRevision) {
+        long at = MvccStore.readableRevision(request.getRevision(), current, compactRevision);
         KeyRange keys = KeyRange.of(request.getKey(), request.getRangeEnd());
         RangeResponse.Builder response = RangeResponse.newBuilder()
                 .setHeader(ResponseHeader.newBuilder().setRevision(current));

@@ -71,8 +71,11 @@ class AlarmStateMachineTest {
                 Map.of()));
     }
 
+    /** Applies a command as a batch of its own, as the engine does (queries see what batchApplied wrote). */
     private CommandResult apply(KvStateMachine sm, Command command) throws InvalidProtocolBufferException {
-        return CommandResult.parseFrom(sm.apply(LogEntry.command(++index, 1, command.toByteArray())));
+        CommandResult result = CommandResult.parseFrom(sm.apply(LogEntry.command(++index, 1, command.toByteArray())));
+        sm.batchApplied();
+        return result;
     }
 
     private static QueryResult query(KvStateMachine sm, Query query) throws InvalidProtocolBufferException {

@@ -19,6 +19,11 @@ import java.util.function.LongConsumer;
  * and answers reads once their read index is applied. It runs apart from the event loop so that a slow state
  * machine never delays heartbeats, votes or disk writes ("applies off the I/O path"). Its queue is bounded by the
  * protocol, which hands out at most a fixed backlog of unapplied entries.
+ *
+ * <p>Proposers are answered once the batch their entry came in is applied and written
+ * ({@link StateMachine#batchApplied()}), so that what a client saw acknowledged is what a reader sees. For a state
+ * machine whose queries may run concurrently, this thread then publishes the applied index to the {@link Readers}
+ * and hands them the reads it covers instead of running their queries itself.
  */
 final class Applier implements Runnable {
 
@@ -61,6 +66,10 @@ final class Applier implements Runnable {
             new PriorityQueue<>((a, b) -> Long.compare(a.readIndex(), b.readIndex()));
     private final LongConsumer onApplied;
     private volatile long appliedIndex;
+    /** Runs the queries of a state machine whose queries may run concurrently; null: they run on this thread. */
+    private final Readers readers;
+    /** The answers of the batch being applied, given once it is written (see the class comment). */
+    private final java.util.ArrayList<Runnable> answers = new java.util.ArrayList<>();
     /** Snapshot files, or null when snapshots are off; written from this thread, see {@link #maybeSnapshot()}. */
     private final SnapshotFiles snapshots;
     /** Writes views out off this thread; null when snapshots are off. */
@@ -115,12 +124,13 @@ final class Applier implements Runnable {
 
     Applier(NodeId self, StateMachine stateMachine, long appliedIndex, LongConsumer onApplied) {
         this(self, stateMachine, new Start(appliedIndex, 0, null, appliedIndex, 0), onApplied, null, Long.MAX_VALUE,
-                0, i -> { });
+                0, i -> { }, null);
     }
 
     Applier(NodeId self, StateMachine stateMachine, Start start, LongConsumer onApplied, SnapshotFiles snapshots,
-            long snapshotEvery, int snapshotSizeRatio, LongConsumer onSnapshot) {
+            long snapshotEvery, int snapshotSizeRatio, LongConsumer onSnapshot, Readers readers) {
         this.self = self;
+        this.readers = readers;
         this.recent = new RecentResults(self);
         this.stateMachine = stateMachine;
         this.appliedIndex = start.index();
@@ -289,7 +299,11 @@ final class Applier implements Runnable {
                 materializing.set(false);
             }
         }
-        snapshots.restore(header, stateMachine);
+        if (readers != null) {
+            readers.exclusive(() -> snapshots.restore(header, stateMachine), header.index());
+        } else {
+            snapshots.restore(header, stateMachine);
+        }
         appliedTerm = header.term();
         appliedMembership = header.membership();
         appliedIndex = header.index();
@@ -368,14 +382,14 @@ final class Applier implements Runnable {
                     // Deterministic failures are results too (see StateMachine#apply); every member sees the same.
                     recent.record(entry, null, e);
                     if (ours) {
-                        proposal.future().completeExceptionally(e);
+                        answers.add(() -> proposal.future().completeExceptionally(e));
                     }
                     appliedIndex = entry.index();
                     continue;
                 }
                 recent.record(entry, result, null);
                 if (ours) {
-                    proposal.future().complete(result);
+                    answers.add(() -> proposal.future().complete(result));
                 }
                 appliedIndex = entry.index();
                 continue;
@@ -392,6 +406,13 @@ final class Applier implements Runnable {
             }
         }
         batchApplied();
+        if (readers != null) {
+            readers.publish(appliedIndex);
+        }
+        for (Runnable answer : answers) {
+            answer.run();
+        }
+        answers.clear();
         maybeSnapshot();
         onApplied.accept(appliedIndex);
     }
@@ -569,6 +590,10 @@ final class Applier implements Runnable {
             ReadRequest request = waitingReads.poll().request();
             if (request.query() == null) {
                 request.barrier().complete(appliedIndex);
+                continue;
+            }
+            if (readers != null) {
+                readers.run(request); // covered: everything up to appliedIndex is published
                 continue;
             }
             try {

@@ -104,6 +104,8 @@ public final class RaftNodeRuntime implements RaftNode {
     private final Transport transport;
     private final RaftProtocol protocol;
     private final Applier applier;
+    /** Runs queries off the apply thread if the state machine allows it, else null. */
+    private final Readers readers;
     private final Persister persister;
     private final ReadyExecutor executor;
     private final SnapshotFiles snapshots;
@@ -143,9 +145,11 @@ public final class RaftNodeRuntime implements RaftNode {
                 new MembershipCodec.Membership(configuration, addresses));
         this.protocol = new RaftProtocol(self, configuration, addresses, options, StableLog.over(store),
                 store.state(), snapshot, start.index(), snapshots == null ? SnapshotSource.NONE : snapshots, random);
+        this.readers = stateMachine.concurrentQueries()
+                ? new Readers(self, stateMachine, READER_THREADS, options.maxPendingRequests(), start.index()) : null;
         this.applier = new Applier(self, stateMachine, start, index -> events.add(WAKE), snapshots,
                 options.snapshotThresholdEntries(), options.snapshotSizeRatio(),
-                index -> events.add(new SnapshotTaken(index)));
+                index -> events.add(new SnapshotTaken(index)), readers);
         this.forwarded = new ForwardedProposals(self, applier);
         this.persister = new Persister(self, store, transport, snapshots, new Persister.Listener() {
             @Override
@@ -175,6 +179,10 @@ public final class RaftNodeRuntime implements RaftNode {
         publishStatus();
     }
 
+    /** Reader threads of a state machine whose queries may run concurrently: at least two, one per core. */
+    static final int READER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /** How long close() waits for the queries running on the reader threads. */
+    static final long READERS_CLOSE_MILLIS = 5_000;
     /** How long close() waits for the snapshot writer thread once its write is cancelled. */
     static final long SNAPSHOT_WRITER_CLOSE_MILLIS = 5_000;
 
@@ -256,8 +264,11 @@ public final class RaftNodeRuntime implements RaftNode {
     public CompletableFuture<byte[]> query(byte[] query, ReadConsistency consistency) {
         ReadRequest request = ReadRequest.forQuery(query.clone());
         if (consistency == ReadConsistency.STALE) {
-            // No coordination: answered by the apply thread from whatever it has applied.
-            if (running) {
+            // No coordination: answered from whatever this member has applied, by a reader thread if the state
+            // machine allows it (a serializable read never touches the apply thread then), else by the apply thread.
+            if (running && readers != null) {
+                readers.run(request);
+            } else if (running) {
                 applier.read(0, request);
             } else {
                 request.fail(new NodeClosedException(self + " is closed"));
@@ -315,6 +326,10 @@ public final class RaftNodeRuntime implements RaftNode {
         transport.close();
         applier.stop();
         joinQuietly(applyThread);
+        if (readers != null) {
+            // After the apply thread, which hands reads to them; before the caller may close the state machine.
+            readers.close(READERS_CLOSE_MILLIS);
+        }
         // After the apply thread, which starts snapshot writes: cancel the one in flight and wait for it, bounded.
         // Nothing half-written is ever published (see SnapshotFiles#write), so giving up on it is safe.
         applier.closeWriter(SNAPSHOT_WRITER_CLOSE_MILLIS);
@@ -527,7 +542,12 @@ public final class RaftNodeRuntime implements RaftNode {
         @Override
         public void readReady(Ready.ReadReady r) {
             ReadRequest request = reads.remove(r.requestId());
-            if (request != null) {
+            if (request == null) {
+                return;
+            }
+            if (readers != null && request.query() != null && r.readIndex() <= readers.published()) {
+                readers.run(request); // already covered: the apply thread need not see this read at all
+            } else {
                 applier.read(r.readIndex(), request);
             }
         }

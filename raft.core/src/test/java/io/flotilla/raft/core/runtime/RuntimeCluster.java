@@ -40,6 +40,8 @@ final class RuntimeCluster implements AutoCloseable {
     private final List<RaftNodeRuntime> everStarted = new ArrayList<>();
     private final long seed;
     private int starts;
+    /** Whether members start with state machines whose queries run on reader threads. */
+    boolean concurrentQueries;
 
     RuntimeCluster(int size, RaftOptions options, long seed) {
         this.options = options;
@@ -63,7 +65,7 @@ final class RuntimeCluster implements AutoCloseable {
 
     /** Starts (or restarts) a member on its store, with a fresh state machine and transport. */
     RaftNodeRuntime start(NodeId id) {
-        KvStateMachine sm = new KvStateMachine();
+        KvStateMachine sm = new KvStateMachine(concurrentQueries);
         InMemoryNetwork.Endpoint transport = network.transport(id);
         RaftNodeRuntime node = RaftNodeRuntime.start(id, config, options, stores.get(id), transport, sm,
                 System::nanoTime, new SplittableRandom(seed * 1000 + starts++));
