@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * leader as one or more {@link ProposeRequest}s (within the message limits), so a burst of writes costs one message
  * per limit's worth, not one per write. A batch stays in flight until the leader answers: accepted (the commands'
  * indexes and term, so the runtime can wait for them to be applied here) or refused (nothing appended, for certain:
- * see {@code RaftProtocol#handleProposeRequest}). The answer counts even if it comes from a leader since deposed: the
+ * see {@code Leadership#handleProposeRequest}). The answer counts even if it comes from a leader since deposed: the
  * entries it placed may still commit, and is awaited for a short grace after a leadership change; then the batch is
  * given up as of unknown outcome. A batch whose answer never comes while its leader stays (a lost message, or a
  * member that cannot rule out having appended it) ends at its proposers' deadlines, of unknown outcome.

@@ -21,9 +21,6 @@ import io.flotilla.raft.api.message.TimeoutNowRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 
 /**
@@ -36,6 +33,13 @@ import java.util.random.RandomGenerator;
  * documentation fixes the order the runtime must follow. Randomness (election timeouts) comes from the injected
  * generator, so a seeded generator replays the same run exactly.
  *
+ * <p>This class holds the state all roles share (Raft's persistent state, role, leader, commit index, configuration,
+ * the effects collected for the next {@link Ready}), takes the inputs, applies the term rules of Raft §5.1 and
+ * changes roles. What each role does lives in its own class: {@link Election} (timers, pre-vote, candidacy, votes),
+ * {@link Following} (appending what a leader sends, forwarding proposals to it), {@link Leadership} (heartbeats,
+ * commitment, reads, transfer), {@link JointConsensus} (membership changes), {@link Replication} (the progress
+ * tracker and what the leader sends each follower), {@link ReadIndexQueue} and {@link SnapshotReceiver}.
+ *
  * <p>Not thread-safe: one thread (the runtime's event loop, or the simulator) drives it.
  */
 public final class RaftProtocol {
@@ -43,60 +47,53 @@ public final class RaftProtocol {
     /** Committed entries handed to the state machine but not yet applied, at most; bounds the apply queue's memory. */
     static final int MAX_APPLY_BACKLOG = 4096;
 
-    private final NodeId self;
-    private final RaftOptions options;
-    private final RandomGenerator random;
-    private final RaftLog log;
-    private final MembershipLog membership;
+    // The state every role reads and changes. Package-private: the roles (Election, Following, Leadership,
+    // JointConsensus) are parts of this one state machine, driven by the same single thread.
+    final NodeId self;
+    final RaftOptions options;
+    final RaftLog log;
+    final MembershipLog membership;
     /** The configuration in force: the latest in the log, committed or not (Raft §6). */
-    private ClusterConfiguration config;
+    ClusterConfiguration config;
     private boolean peersChanged;
 
     // Persistent state (Raft Figure 2), and whether it changed since the last Ready.
-    private long term;
-    private NodeId votedFor;
-    private boolean stateDirty;
+    long term;
+    NodeId votedFor;
+    boolean stateDirty;
 
-    private RaftRole role = RaftRole.FOLLOWER;
-    private NodeId leader;
-    private long commitIndex;
+    RaftRole role = RaftRole.FOLLOWER;
+    NodeId leader;
+    long commitIndex;
     private long handedToApply;
     private long appliedIndex;
-
-    private int electionElapsed;
-    private int randomizedElectionTimeout;
-    private int heartbeatElapsed;
-
-    private final Set<NodeId> votesGranted = new TreeSet<>();
-    /** A leader's replication to each follower (its progress tracker). */
-    private final Replication replication;
-
-    private final ReadIndexQueue reads = new ReadIndexQueue();
     /** Ticks since this protocol instance started: the only clock it knows. */
-    private long now;
-    private NodeId transferTarget;
-    private int transferElapsed;
+    long now;
+
+    // The roles' behaviour and state.
+    final Election election;
+    final Following following = new Following(this);
+    final Leadership leadership;
+    final JointConsensus joint = new JointConsensus(this);
+    /** A leader's replication to each follower (its progress tracker). */
+    final Replication replication;
+    /** A leader's reads waiting for their heartbeat round (thesis §6.4). */
+    final ReadIndexQueue reads = new ReadIndexQueue();
     /** Reads this follower forwards to the leader for their read index. */
     private final ReadForwarding readForwarding = new ReadForwarding();
-    private final SnapshotSource snapshots;
-    /**
-     * Whether this member ran before (it has a term). It may have acknowledged a leader's heartbeat just before it
-     * went down, so for the shortest election timeout after starting it must not help elect anyone else: that leader
-     * may be serving lease reads on its acknowledgement.
-     */
-    private final boolean restarted;
     /** A snapshot being received from the leader. */
-    private final SnapshotReceiver receiver = new SnapshotReceiver();
+    final SnapshotReceiver receiver = new SnapshotReceiver();
+    final ProposalForwarding forwarding;
     private long compactThrough;
     /** The newest snapshot or checkpoint index the log may be compacted behind (see {@link #compactLog}). */
-    private long compactionWanted;
-    private final List<Ready.ReadReady> readsReady = new ArrayList<>();
-    private final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
-    private final ProposalForwarding forwarding;
-    private final List<ProposalForwarding.Outcome> forwardOutcomes = new ArrayList<>();
+    long compactionWanted;
 
-    private final List<RaftMessage> sendNow = new ArrayList<>();
-    private final List<RaftMessage> sendAfterPersist = new ArrayList<>();
+    // Effects collected for the next Ready.
+    final List<Ready.ReadReady> readsReady = new ArrayList<>();
+    final List<Ready.ReadFailed> readsFailed = new ArrayList<>();
+    final List<ProposalForwarding.Outcome> forwardOutcomes = new ArrayList<>();
+    final List<RaftMessage> sendNow = new ArrayList<>();
+    final List<RaftMessage> sendAfterPersist = new ArrayList<>();
 
     /**
      * Creates the protocol for a member, recovering from what its log store holds.
@@ -111,48 +108,7 @@ public final class RaftProtocol {
      */
     public RaftProtocol(NodeId self, ClusterConfiguration config, RaftOptions options, StableLog stable,
                         PersistentState state, long appliedIndex, RandomGenerator random) {
-        this(self, config, Map.of(), options, stable, state, appliedIndex, random);
-    }
-
-    /**
-     * Creates the protocol for a member, with the peer addresses of the initial configuration (carried in
-     * configuration entries so that every member learns them).
-     *
-     * @param self         this member
-     * @param config       the initial configuration; configuration entries in the log take precedence
-     * @param addresses    peer address of each initial member
-     * @param options      timing and batching options
-     * @param stable       the durable log, read-only
-     * @param state        the persistent state recovered from the store
-     * @param appliedIndex the index the state machine already reflects (0 for a fresh one); commit starts there
-     * @param random       source of election-timeout randomness; seed it for a reproducible run
-     */
-    public RaftProtocol(NodeId self, ClusterConfiguration config, Map<NodeId, String> addresses, RaftOptions options,
-                        StableLog stable, PersistentState state, long appliedIndex, RandomGenerator random) {
-        this(self, config, addresses, options, stable, state, null, SnapshotSource.NONE, random);
-        this.commitIndex = appliedIndex;
-        this.handedToApply = appliedIndex;
-        this.appliedIndex = appliedIndex;
-    }
-
-    /**
-     * Creates the protocol for a member that recovered its state machine from a snapshot.
-     *
-     * @param self      this member
-     * @param config    the initial configuration; configuration entries in the log and the snapshot take precedence
-     * @param addresses peer address of each initial member
-     * @param options   timing, batching and snapshot options
-     * @param stable    the durable log, read-only
-     * @param state     the persistent state recovered from the store
-     * @param recovered the snapshot the state machine was restored from, or null (then it starts empty)
-     * @param snapshots the member's snapshots, to send to followers that need them
-     * @param random    source of election-timeout randomness; seed it for a reproducible run
-     */
-    public RaftProtocol(NodeId self, ClusterConfiguration config, Map<NodeId, String> addresses, RaftOptions options,
-                        StableLog stable, PersistentState state, SnapshotFormat.Header recovered,
-                        SnapshotSource snapshots, RandomGenerator random) {
-        this(self, config, addresses, options, stable, state, recovered, recovered == null ? 0 : recovered.index(),
-                snapshots, random);
+        this(self, config, Map.of(), options, stable, state, null, appliedIndex, SnapshotSource.NONE, random);
     }
 
     /**
@@ -186,8 +142,6 @@ public final class RaftProtocol {
         }
         this.self = self;
         this.options = options;
-        this.random = random;
-        this.snapshots = snapshots;
         this.forwarding = new ProposalForwarding(random::nextLong);
         this.log = new RaftLog(stable);
         this.replication = new Replication(this, self, options, log, snapshots, sendNow);
@@ -204,11 +158,12 @@ public final class RaftProtocol {
         this.peersChanged = true;
         this.term = state.term();
         this.votedFor = state.votedFor();
-        this.restarted = state.term() > 0;
+        this.election = new Election(this, options, random, state.term() > 0);
+        this.leadership = new Leadership(this, options);
         this.commitIndex = appliedIndex;
         this.handedToApply = appliedIndex;
         this.appliedIndex = appliedIndex;
-        resetElectionTimer();
+        election.resetTimer();
     }
 
     // ---------------------------------------------------------------------------------------------------- inputs
@@ -233,16 +188,9 @@ public final class RaftProtocol {
         now++;
         forwarding.expire(now, forwardOutcomes);
         if (role == RaftRole.LEADER) {
-            tickLeader();
-            return;
-        }
-        electionElapsed++;
-        if (electionElapsed >= randomizedElectionTimeout && config.isVoter(self)) {
-            if (options.preVote()) {
-                becomePreCandidate();
-            } else {
-                campaign(false);
-            }
+            leadership.tick();
+        } else {
+            election.tick();
         }
     }
 
@@ -254,17 +202,17 @@ public final class RaftProtocol {
     public void step(RaftMessage m) {
         if (m instanceof ProposeResponse resp && resp.term() < term) {
             // Where a since-deposed leader put our commands is still true: they may commit under the next leader.
-            handleProposeResponse(resp);
+            following.handleProposeResponse(resp);
             return;
         }
         if (m.term() > term) {
-            if (m instanceof RequestVoteRequest req && !req.transfer() && inLease()) {
+            if (m instanceof RequestVoteRequest req && !req.transfer() && election.inLease()) {
                 // Thesis §4.2.3: while we hear from a leader, a vote request (or pre-vote) must not disturb us —
                 // not even raise our term. This is what keeps removed or partitioned members from deposing it.
                 return;
             }
             if (m instanceof RequestVoteRequest req && req.preVote()) {
-                handlePreVote(req); // a pre-vote changes no one's term
+                election.handlePreVote(req); // a pre-vote changes no one's term
                 return;
             }
             boolean grantedPreVote = m instanceof RequestVoteResponse resp && resp.preVote() && resp.granted();
@@ -276,32 +224,56 @@ public final class RaftProtocol {
             rejectStale(m);
             return;
         }
+        boolean leading = role == RaftRole.LEADER;
         if (m instanceof AppendEntriesRequest req) {
-            handleAppendEntries(req);
+            following.handleAppendEntries(req);
         } else if (m instanceof AppendEntriesResponse resp) {
-            handleAppendEntriesResponse(resp);
+            if (leading) {
+                leadership.handleAppendEntriesResponse(resp);
+            }
         } else if (m instanceof RequestVoteRequest req) {
             if (req.preVote()) {
-                handlePreVote(req);
+                election.handlePreVote(req);
             } else {
-                handleRequestVote(req);
+                election.handleRequestVote(req);
             }
         } else if (m instanceof RequestVoteResponse resp) {
-            handleRequestVoteResponse(resp);
+            election.handleRequestVoteResponse(resp);
         } else if (m instanceof TimeoutNowRequest req) {
-            handleTimeoutNow(req);
+            election.handleTimeoutNow(req);
         } else if (m instanceof ReadIndexRequest req) {
-            handleReadIndexRequest(req);
+            if (leading) {
+                leadership.handleReadIndexRequest(req);
+            } else {
+                sendNow.add(new ReadIndexResponse(self, req.from(), term, req.requestId(), 0, false));
+            }
         } else if (m instanceof ReadIndexResponse resp) {
             readForwarding.answered(resp, leader, readsReady, readsFailed);
         } else if (m instanceof ProposeRequest req) {
-            handleProposeRequest(req);
+            if (leading) {
+                leadership.handleProposeRequest(req);
+            } else {
+                refuseForwardedProposals(req);
+            }
         } else if (m instanceof ProposeResponse resp) {
-            handleProposeResponse(resp);
+            following.handleProposeResponse(resp);
         } else if (m instanceof InstallSnapshotRequest req) {
-            handleInstallSnapshot(req);
+            following.handleInstallSnapshot(req);
         } else if (m instanceof InstallSnapshotResponse resp) {
-            handleInstallSnapshotResponse(resp);
+            if (leading) {
+                leadership.handleInstallSnapshotResponse(resp);
+            }
+        }
+    }
+
+    /** A member that does not lead got a follower's forwarded proposals. */
+    private void refuseForwardedProposals(ProposeRequest req) {
+        // A refusal promises that the commands were never appended. This member knows that only if another member
+        // leads this term (one leader per term, §5.2). Otherwise it may itself have led this term and appended this
+        // very batch before stepping down or restarting (a repeat delivered late): no answer, and the follower's
+        // proposals end at their deadline, outcome unknown.
+        if (leader != null && !leader.equals(self)) {
+            sendNow.add(new ProposeResponse(self, req.from(), term, req.session(), req.batchId(), 0, false));
         }
     }
 
@@ -360,9 +332,9 @@ public final class RaftProtocol {
         if (role != RaftRole.LEADER) {
             return ProposalResult.notLeader(leader);
         }
-        if (transferTarget != null) {
+        if (leadership.transferTarget() != null) {
             // Thesis §3.10: stop accepting proposals so the target can catch up; point clients at it.
-            return ProposalResult.notLeader(transferTarget);
+            return ProposalResult.notLeader(leadership.transferTarget());
         }
         // No commit check here: appending a command changes neither the durable index nor the quorum; commitment
         // follows persisted() and the followers' acknowledgements.
@@ -405,38 +377,10 @@ public final class RaftProtocol {
         if (role != RaftRole.LEADER) {
             return ProposalResult.notLeader(leader);
         }
-        if (transferTarget != null) {
-            return ProposalResult.notLeader(transferTarget);
+        if (leadership.transferTarget() != null) {
+            return ProposalResult.notLeader(leadership.transferTarget());
         }
-        if (config.isJoint() || membership.currentIndex() > commitIndex) {
-            throw new IllegalStateException("a membership change is already in progress (configuration at index "
-                    + membership.currentIndex() + ", commit index " + commitIndex + ")");
-        }
-        ClusterConfiguration target = new ClusterConfiguration(voters.keySet(), learners.keySet(), java.util.Set.of());
-        for (NodeId learner : target.learners()) {
-            if (config.voters().contains(learner) && !target.voters().equals(config.voters())) {
-                // The joint configuration cannot hold a member as both outgoing voter and learner.
-                throw new IllegalArgumentException("voter " + learner + " cannot become a learner in the same change"
-                        + " that changes the voters; remove it first, then add it as a learner");
-            }
-        }
-        for (NodeId promoted : target.voters()) {
-            Progress pr = replication.get(promoted);
-            if (config.learners().contains(promoted) && pr != null && pr.matchIndex * 10 < log.lastIndex() * 9L) {
-                throw new IllegalStateException("learner " + promoted + " is not caught up yet (has " + pr.matchIndex
-                        + " of " + log.lastIndex() + " entries); promote it later");
-            }
-        }
-        Map<NodeId, String> addresses = new TreeMap<>(membership.current().addresses());
-        addresses.putAll(voters);
-        addresses.putAll(learners);
-        ClusterConfiguration next = target.voters().equals(config.voters())
-                ? target
-                : new ClusterConfiguration(target.voters(), target.learners(), config.voters());
-        long index = log.lastIndex() + 1;
-        appendToLog(List.of(new LogEntry(index, term, io.flotilla.raft.api.EntryKind.CONFIGURATION,
-                MembershipCodec.encode(next, addresses))));
-        maybeCommit();
+        long index = joint.propose(voters, learners);
         return ProposalResult.accepted(index, term);
     }
 
@@ -448,10 +392,7 @@ public final class RaftProtocol {
      */
     public void readIndex(long requestId) {
         if (role == RaftRole.LEADER) {
-            // Thesis §6.4 step 1: the commit index is only known to be current once the leader has committed an
-            // entry of its own term; until then, the read is parked.
-            reads.add(null, requestId, commitIndex, committedInCurrentTerm());
-            confirmReads();
+            leadership.readIndex(null, requestId);
         } else if (leader != null) {
             readForwarding.queue(requestId);
         } else {
@@ -468,7 +409,7 @@ public final class RaftProtocol {
      * @param requestId the caller's id for the read
      */
     public void leaseRead(long requestId) {
-        if (leaseHolds()) {
+        if (leadership.leaseHolds()) {
             readsReady.add(new Ready.ReadReady(requestId, commitIndex));
         } else {
             readIndex(requestId);
@@ -491,9 +432,7 @@ public final class RaftProtocol {
             throw new IllegalArgumentException(target + " is not a voter of " + config);
         }
         if (!target.equals(self)) {
-            transferTarget = target;
-            transferElapsed = 0;
-            maybeSendTimeoutNow();
+            leadership.transfer(target);
         }
         return true;
     }
@@ -507,7 +446,7 @@ public final class RaftProtocol {
     public void persisted(long index, long term) {
         log.persisted(index, term);
         if (role == RaftRole.LEADER) {
-            maybeCommit();
+            leadership.maybeCommit();
         }
     }
 
@@ -527,9 +466,9 @@ public final class RaftProtocol {
      * @return the batch; {@link Ready#isEmpty()} if there is nothing to do
      */
     public Ready ready() {
-        forwardProposals();
+        following.forwardProposals();
         if (role == RaftRole.LEADER) {
-            broadcastAppends(reads.broadcastRequested());
+            leadership.broadcastAppends(reads.broadcastRequested());
         }
         readForwarding.send(self, leader, term, role == RaftRole.LEADER, sendNow, readsFailed);
         PersistentState state = null;
@@ -546,111 +485,13 @@ public final class RaftProtocol {
         compactThrough = 0;
         return new Ready(state, log.takeUnhanded(), drain(sendNow), drain(sendAfterPersist),
                 takeCommitted(), drain(readsReady), drain(readsFailed), peers, compact, receiver.takeChunks(),
-                takeForwarded());
+                following.takeForwarded());
     }
 
-    // -------------------------------------------------------------------------------------------------- election
+    // ------------------------------------------------------------------------------------------------ role changes
 
-    private void resetElectionTimer() {
-        electionElapsed = 0;
-        int min = options.electionTimeoutMinTicks();
-        int max = options.electionTimeoutMaxTicks();
-        // Raft §5.2: randomized timeouts make split votes rare and short.
-        randomizedElectionTimeout = min + random.nextInt(max - min + 1);
-    }
-
-    /** Thesis §9.6: ask whether we could win before raising our term, so a returning member cannot disrupt. */
-    private void becomePreCandidate() {
-        role = RaftRole.PRE_CANDIDATE;
-        leader = null;
-        readForwarding.failAll(readsFailed);
-        forwarding.leaderChanged(now, forwardGraceTicks(), forwardOutcomes);
-        votesGranted.clear();
-        votesGranted.add(self);
-        resetElectionTimer();
-        if (Quorum.isMajority(config, votesGranted::contains)) {
-            campaign(false);
-            return;
-        }
-        for (NodeId voter : config.members()) {
-            if (!voter.equals(self) && config.isVoter(voter)) {
-                // Nothing to persist: a pre-vote changes no state.
-                sendNow.add(new RequestVoteRequest(self, voter, term + 1, log.lastIndex(), log.lastTerm(), true, false));
-            }
-        }
-    }
-
-    private void campaign(boolean transfer) {
-        term++;
-        votedFor = self;
-        stateDirty = true;
-        role = RaftRole.CANDIDATE;
-        leader = null;
-        readForwarding.failAll(readsFailed);
-        forwarding.leaderChanged(now, forwardGraceTicks(), forwardOutcomes);
-        votesGranted.clear();
-        votesGranted.add(self);
-        resetElectionTimer();
-        if (Quorum.isMajority(config, votesGranted::contains)) {
-            becomeLeader();
-            return;
-        }
-        for (NodeId voter : config.members()) {
-            if (!voter.equals(self) && config.isVoter(voter)) {
-                // After persist: the candidate's own vote must be durable before it asks (Figure 2).
-                sendAfterPersist.add(new RequestVoteRequest(self, voter, term, log.lastIndex(), log.lastTerm(),
-                        false, transfer));
-            }
-        }
-    }
-
-    private boolean logIsUpToDate(RequestVoteRequest req) {
-        // Raft §5.4.1 election restriction: only a candidate whose log is at least as up to date as ours.
-        return req.lastLogTerm() > log.lastTerm()
-                || (req.lastLogTerm() == log.lastTerm() && req.lastLogIndex() >= log.lastIndex());
-    }
-
-    private void handlePreVote(RequestVoteRequest req) {
-        boolean grant = req.term() > term && logIsUpToDate(req) && !inLease();
-        sendNow.add(new RequestVoteResponse(self, req.from(), grant ? req.term() : term, grant, true));
-    }
-
-    private void handleRequestVote(RequestVoteRequest req) {
-        boolean canVote = votedFor == null || votedFor.equals(req.from());
-        boolean grant = canVote && logIsUpToDate(req) && role != RaftRole.LEADER;
-        if (grant) {
-            votedFor = req.from();
-            stateDirty = true;
-            resetElectionTimer();
-        }
-        sendAfterPersist.add(new RequestVoteResponse(self, req.from(), term, grant, false));
-    }
-
-    private void handleRequestVoteResponse(RequestVoteResponse resp) {
-        if (!resp.granted()) {
-            return;
-        }
-        if (resp.preVote() && role == RaftRole.PRE_CANDIDATE && resp.term() == term + 1) {
-            votesGranted.add(resp.from());
-            if (Quorum.isMajority(config, votesGranted::contains)) {
-                campaign(false);
-            }
-        } else if (!resp.preVote() && role == RaftRole.CANDIDATE && resp.term() == term) {
-            votesGranted.add(resp.from());
-            if (Quorum.isMajority(config, votesGranted::contains)) {
-                becomeLeader();
-            }
-        }
-    }
-
-    private void handleTimeoutNow(TimeoutNowRequest req) {
-        // Thesis §3.10: the leader chose us and our log matches its own; start an election now, skipping pre-vote.
-        if (role != RaftRole.LEADER && config.isVoter(self)) {
-            campaign(true);
-        }
-    }
-
-    private void becomeFollower(long newTerm, NodeId newLeader) {
+    /** Raft §5.1: a higher term, or a leader of this term: follow ({@code newLeader} may be unknown, null). */
+    void becomeFollower(long newTerm, NodeId newLeader) {
         boolean wasLeader = role == RaftRole.LEADER;
         if (newTerm != term || !java.util.Objects.equals(leader, newLeader)) {
             // What was queued for the old leader is refused; what is in flight waits a little for its answer.
@@ -665,65 +506,33 @@ public final class RaftProtocol {
         role = RaftRole.FOLLOWER;
         leader = newLeader;
         replication.clear();
-        transferTarget = null;
-        resetElectionTimer();
+        leadership.stop();
+        election.resetTimer();
         if (wasLeader) {
-            reads.failAll(p -> failRead(p, newLeader));
+            reads.failAll(p -> leadership.failRead(p, newLeader));
         }
     }
 
-    private void becomeLeader() {
+    /** Leaving a leader behind to stand for election: what was forwarded to it is refused or waits for its answer. */
+    void stopFollowing(RaftRole candidacy) {
+        role = candidacy;
+        leader = null;
+        readForwarding.failAll(readsFailed);
+        forwarding.leaderChanged(now, forwardGraceTicks(), forwardOutcomes);
+    }
+
+    /** Won the election (Raft §5.2). */
+    void becomeLeader() {
         role = RaftRole.LEADER;
         leader = self;
-        heartbeatElapsed = 0;
-        electionElapsed = 0;
+        leadership.start();
+        election.leaderHeard();
         long next = log.lastIndex() + 1;
         replication.startTerm(config, next);
-        transferTarget = null;
         reads.newTerm();
         forwarding.newTerm();
         // Raft §8: a new leader commits a no-op of its term, which also commits every earlier entry (§5.4.2).
         appendToLog(List.of(LogEntry.noOp(next, term)));
-    }
-
-    // ----------------------------------------------------------------------------------------------- replication
-
-    /** A message only a leader of our term sends: follow it, and restart the election timer. */
-    private void acceptLeader(RaftMessage m) {
-        if (role == RaftRole.LEADER) {
-            throw new IllegalStateException(self + " is leader of term " + term + " and got "
-                    + m.getClass().getSimpleName() + " from " + m.from() + " in the same term: Election Safety violated");
-        }
-        if (role != RaftRole.FOLLOWER) {
-            becomeFollower(term, m.from());
-        }
-        leader = m.from();
-        electionElapsed = 0;
-    }
-
-    private void handleAppendEntries(AppendEntriesRequest req) {
-        acceptLeader(req);
-        if (receiver.installing()) {
-            return; // a snapshot is being installed; the log is about to be replaced, the leader will retry
-        }
-
-        if (req.prevLogIndex() < commitIndex) {
-            // Everything up to our commit index is committed, so it matches the leader; tell it where to continue.
-            reply(req, true, commitIndex, 0, 0);
-            return;
-        }
-        if (!log.matches(req.prevLogIndex(), req.prevLogTerm())) {
-            rejectWithHint(req);
-            return;
-        }
-        appendNewEntries(req.entries());
-        long lastNew = req.prevLogIndex() + req.entries().size();
-        // Figure 2: commitIndex = min(leaderCommit, index of last new entry) — not our last index, whose tail beyond
-        // lastNew is not yet known to match the leader.
-        if (req.leaderCommit() > commitIndex) {
-            commitIndex = Math.max(commitIndex, Math.min(req.leaderCommit(), lastNew));
-        }
-        reply(req, true, lastNew, 0, 0);
     }
 
     /**
@@ -736,7 +545,7 @@ public final class RaftProtocol {
     }
 
     /** Appends commands as entries of the current term after the last one; returns the first one's index. */
-    private long appendCommands(List<byte[]> commands) {
+    long appendCommands(List<byte[]> commands) {
         long first = log.lastIndex() + 1;
         if (commands.isEmpty()) {
             return first;
@@ -750,7 +559,7 @@ public final class RaftProtocol {
     }
 
     /** Appends to the log and puts any configuration it carries in force at once (Raft §6). */
-    private void appendToLog(List<LogEntry> entries) {
+    void appendToLog(List<LogEntry> entries) {
         log.append(entries);
         membership.appended(entries);
         refreshConfiguration();
@@ -767,286 +576,8 @@ public final class RaftProtocol {
         }
     }
 
-    /** Raft §5.3: skip entries we already hold; at the first conflict drop our suffix and append the rest. */
-    private void appendNewEntries(List<LogEntry> entries) {
-        for (int i = 0; i < entries.size(); i++) {
-            LogEntry e = entries.get(i);
-            if (e.index() <= log.lastIndex() && log.termAt(e.index()) == e.term()) {
-                continue;
-            }
-            if (e.index() <= commitIndex) {
-                throw new IllegalStateException(self + ": leader " + leader + " would overwrite committed index "
-                        + e.index() + " (commit " + commitIndex + "): Leader Completeness violated");
-            }
-            appendToLog(entries.subList(i, entries.size()));
-            return;
-        }
-    }
-
-    private void rejectWithHint(AppendEntriesRequest req) {
-        long conflictIndex;
-        long conflictTerm;
-        if (req.prevLogIndex() > log.lastIndex()) {
-            conflictIndex = log.lastIndex() + 1;
-            conflictTerm = 0;
-        } else {
-            conflictTerm = log.termAt(req.prevLogIndex());
-            conflictIndex = log.firstIndexWithTermAtLeast(conflictTerm, req.prevLogIndex());
-        }
-        reply(req, false, req.prevLogIndex(), conflictIndex, conflictTerm);
-    }
-
-    private void reply(AppendEntriesRequest req, boolean success, long index, long conflictIndex, long conflictTerm) {
-        AppendEntriesResponse resp = new AppendEntriesResponse(self, req.from(), term, success, index, conflictIndex,
-                conflictTerm, req.readRound());
-        // An acknowledgement of an empty append (a heartbeat, a read round, a commit notice) that claims no entry beyond
-        // what is durable here goes out at once instead of queueing behind this member's pending writes (etcd answers
-        // heartbeats the same way), so read rounds and leases do not wait for a follower's disk. It promises nothing a
-        // crash could take back: the match it reports is durable, and this member casts no vote by it. A step that
-        // changed the term still waits for its write, to keep the argument short. Everything else waits for the disk
-        // (Raft §5.1, Figure 2: respond to RPCs only after updating stable storage).
-        boolean promisesNothingNew = success && req.entries().isEmpty() && index <= log.durableIndex() && !stateDirty;
-        (promisesNothingNew ? sendNow : sendAfterPersist).add(resp);
-    }
-
-    private void handleAppendEntriesResponse(AppendEntriesResponse resp) {
-        if (role != RaftRole.LEADER) {
-            return;
-        }
-        Progress pr = replication.heardFrom(resp.from());
-        if (pr == null) {
-            return;
-        }
-        if (resp.readRound() > pr.ackedReadRound) {
-            pr.ackedReadRound = resp.readRound();
-            pr.ackedRoundStartTick = reads.startTickOf(resp.readRound());
-            confirmReads();
-        }
-        if (pr.mode == Progress.Mode.SNAPSHOT) {
-            return; // only the snapshot transfer moves this follower on
-        }
-        if (resp.success()) {
-            if (pr.acknowledged(resp.matchIndex())) {
-                maybeCommit();
-            }
-            if (resp.from().equals(transferTarget)) {
-                maybeSendTimeoutNow();
-            }
-            return;
-        }
-        replication.rejected(pr, resp);
-    }
-
-    private void tickLeader() {
-        heartbeatElapsed++;
-        electionElapsed++;
-        if (transferTarget != null && ++transferElapsed >= options.electionTimeoutMinTicks()) {
-            transferTarget = null; // thesis §3.10: the target did not take over in time; resume leading
-        }
-        if (electionElapsed >= options.electionTimeoutMinTicks()) {
-            electionElapsed = 0;
-            if (options.checkQuorum() && !replication.quorumRecentlyActive(config)) {
-                // Thesis §6.2: a leader cut off from a majority steps down, so clients stop waiting on it.
-                becomeFollower(term, null);
-                return;
-            }
-        }
-        if (heartbeatElapsed < options.heartbeatTicks()) {
-            return;
-        }
-        heartbeatElapsed = 0;
-        // A whole heartbeat interval without acknowledgement while appends are in flight: assume they were lost and
-        // probe again from the last known match.
-        replication.heartbeatIntervalEnded();
-        if (compactionWanted > 0) {
-            compactLog(compactionWanted); // once a held-back transfer is done or its follower went silent
-        }
-        broadcastAppends(true);
-    }
-
-    /** Whether a leader is known and was heard from within the shortest election timeout (thesis §4.2.3). */
-    private boolean inLease() {
-        boolean heardFromLeader = leader != null || (restarted && now < options.electionTimeoutMinTicks());
-        return options.checkQuorum() && heardFromLeader && electionElapsed < options.electionTimeoutMinTicks();
-    }
-
-    private boolean leaseHolds() {
-        if (!options.checkQuorum() || role != RaftRole.LEADER || transferTarget != null || !committedInCurrentTerm()) {
-            return false;
-        }
-        // The latest moment by which a majority had heard from us: no other leader can exist before it plus the
-        // shortest election timeout (they ignore candidates that long), less the clock-drift margin.
-        long heardBy = Quorum.majorityValue(config, id -> id.equals(self) ? now : replication.leaseStart(id,
-                reads.leaseMinRound()));
-        return now < heardBy + options.leaseTicks();
-    }
-
-    private void maybeSendTimeoutNow() {
-        Progress pr = replication.get(transferTarget);
-        if (pr != null && pr.matchIndex == log.lastIndex()) {
-            sendNow.add(new TimeoutNowRequest(self, transferTarget, term));
-            // The target may be elected without waiting out anyone's lease: stop trusting acknowledgements of
-            // rounds started before now.
-            reads.distrustRoundsSoFar();
-        }
-    }
-
-    /** Sends each follower what it needs; with {@code heartbeat}, every follower gets at least an empty append. */
-    private void broadcastAppends(boolean heartbeat) {
-        long round = reads.round();
-        if (heartbeat) {
-            round = reads.startRound(now);
-        }
-        replication.broadcast(heartbeat, round);
-    }
-
-    private void handleInstallSnapshotResponse(InstallSnapshotResponse resp) {
-        if (role == RaftRole.LEADER && replication.snapshotAnswered(resp)) {
-            maybeCommit();
-        }
-    }
-
-    private void handleInstallSnapshot(InstallSnapshotRequest req) {
-        acceptLeader(req);
-        if (req.snapshotIndex() <= commitIndex) {
-            // We already hold everything it covers.
-            sendAfterPersist.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(), 0, true));
-            return;
-        }
-        receiver.receive(req, self, term, sendNow, sendAfterPersist);
-    }
-
-    private void maybeCommit() {
-        long quorumIndex = Quorum.majorityValue(config,
-                id -> id.equals(self) ? log.durableIndex() : replication.matchOf(id));
-        // Raft §5.4.2: only entries of the current term are committed by counting replicas; earlier ones follow.
-        if (quorumIndex > commitIndex && log.termAt(quorumIndex) == term) {
-            boolean first = !committedInCurrentTerm();
-            commitIndex = quorumIndex;
-            if (first) {
-                reads.leaderCommittedInTerm(commitIndex);
-                confirmReads();
-            }
-            afterConfigurationCommitted();
-        }
-    }
-
-    private void afterConfigurationCommitted() {
-        if (membership.currentIndex() > commitIndex) {
-            return;
-        }
-        if (config.isJoint()) {
-            // Thesis §4.3: once C(old,new) is committed, the leader moves the cluster to C(new) by itself.
-            long index = log.lastIndex() + 1;
-            ClusterConfiguration next = new ClusterConfiguration(config.voters(), config.learners(), java.util.Set.of());
-            appendToLog(List.of(new LogEntry(index, term, io.flotilla.raft.api.EntryKind.CONFIGURATION,
-                    MembershipCodec.encode(next, membership.current().addresses()))));
-            maybeCommit();
-        } else if (!config.isVoter(self)) {
-            // Raft §6: a leader that is not part of the new configuration steps down once it is committed.
-            becomeFollower(term, null);
-        }
-    }
-
-    private boolean committedInCurrentTerm() {
+    boolean committedInCurrentTerm() {
         return log.termAt(commitIndex) == term;
-    }
-
-    private void confirmReads() {
-        reads.confirm(round -> replication.roundAcknowledged(config, round),
-                p -> {
-                    if (p.requester() == null) {
-                        readsReady.add(new Ready.ReadReady(p.requestId(), p.readIndex()));
-                    } else {
-                        sendNow.add(new ReadIndexResponse(self, p.requester(), term, p.requestId(), p.readIndex(),
-                                true));
-                    }
-                });
-    }
-
-    private void failRead(ReadIndexQueue.Pending p, NodeId newLeader) {
-        if (p.requester() == null) {
-            readsFailed.add(new Ready.ReadFailed(p.requestId(), newLeader));
-        } else {
-            sendNow.add(new ReadIndexResponse(self, p.requester(), term, p.requestId(), 0, false));
-        }
-    }
-
-    private void handleReadIndexRequest(ReadIndexRequest req) {
-        if (role != RaftRole.LEADER) {
-            sendNow.add(new ReadIndexResponse(self, req.from(), term, req.requestId(), 0, false));
-            return;
-        }
-        reads.add(req.from(), req.requestId(), commitIndex, committedInCurrentTerm());
-        confirmReads();
-    }
-
-    /**
-     * Sends the proposals queued since the last call to the leader. Every way out of following a leader (a new term,
-     * a campaign) refuses the queue first (see {@link ProposalForwarding#leaderChanged}), so a non-empty queue means
-     * this member still follows the leader it queued them for.
-     */
-    private void forwardProposals() {
-        if (!forwarding.hasQueued()) {
-            return;
-        }
-        if (role != RaftRole.FOLLOWER || leader == null) {
-            throw new IllegalStateException(self + " holds proposals for a leader it no longer follows (" + role
-                    + ", leader " + leader + ")");
-        }
-        sendNow.addAll(forwarding.send(self, leader, term, options.maxEntriesPerMessage(),
-                options.maxBytesPerMessage(), forwardOutcomes));
-    }
-
-    /** Leader: appends a follower's forwarded commands, unless they are a repeat or this member cannot take them. */
-    private void handleProposeRequest(ProposeRequest req) {
-        if (role != RaftRole.LEADER) {
-            // A refusal promises that the commands were never appended. This member knows that only if another member
-            // leads this term (one leader per term, §5.2). Otherwise it may itself have led this term and appended
-            // this very batch before stepping down or restarting (a repeat delivered late): no answer, and the
-            // follower's proposals end at their deadline, outcome unknown.
-            if (leader != null && !leader.equals(self)) {
-                sendNow.add(new ProposeResponse(self, req.from(), term, req.session(), req.batchId(), 0, false));
-            }
-            return;
-        }
-        if (!forwarding.admit(req.from(), req.session(), req.batchId())) {
-            // A repeat (or a batch too old to tell from one): no answer. A refusal could overtake the answer to the
-            // original and tell the follower "not appended" about appended commands; silence leaves the proposals
-            // to their deadline, an unknown outcome.
-            return;
-        }
-        if (transferTarget != null) {
-            // Thesis §3.10: no new entries while leadership is being handed over. The batch counts as seen (admitted
-            // above), so a repeat that arrives after an abandoned transfer is not appended behind this refusal.
-            sendNow.add(new ProposeResponse(self, req.from(), term, req.session(), req.batchId(), 0, false));
-            return;
-        }
-        long first = appendCommands(req.commands());
-        // Sent before this batch's AppendEntries (added at ready()), so on an ordered transport the follower knows
-        // where its proposals are before it can apply them.
-        sendNow.add(new ProposeResponse(self, req.from(), term, req.session(), req.batchId(), first, true));
-    }
-
-    private void handleProposeResponse(ProposeResponse resp) {
-        ProposalForwarding.Outcome outcome =
-                forwarding.answered(resp.session(), resp.batchId(), resp.accepted(), resp.firstIndex(), resp.term());
-        if (outcome != null) {
-            forwardOutcomes.add(outcome);
-        }
-    }
-
-    private List<Ready.Forwarded> takeForwarded() {
-        if (forwardOutcomes.isEmpty()) {
-            return List.of();
-        }
-        List<Ready.Forwarded> out = new ArrayList<>(forwardOutcomes.size());
-        for (ProposalForwarding.Outcome o : forwardOutcomes) {
-            out.add(new Ready.Forwarded(o.ids(), o.placed(), o.firstIndex(), o.term(), o.placed() ? null : leader,
-                    o.outcomeUnknown()));
-        }
-        forwardOutcomes.clear();
-        return out;
     }
 
     private static boolean sentByLeader(RaftMessage m) {
@@ -1170,12 +701,12 @@ public final class RaftProtocol {
 
     /** Returns the member leadership is being handed to, or null. */
     public NodeId transferTarget() {
-        return transferTarget;
+        return leadership.transferTarget();
     }
 
     /** Returns whether a lease read would be answered without a round trip right now. */
     public boolean holdsLease() {
-        return leaseHolds();
+        return leadership.leaseHolds();
     }
 
     /** Returns the configuration in use. */

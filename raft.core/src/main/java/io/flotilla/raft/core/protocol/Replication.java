@@ -18,7 +18,7 @@ import java.util.TreeMap;
  * A leader's side of log replication (Raft §5.3, §7): what it knows of each follower's log ({@link Progress}, the
  * progress tracker of etcd's raft) and what it sends each one — entries, empty appends carrying heartbeats, read
  * rounds and the commit index, or its snapshot when the entries are compacted away. It decides nothing about terms
- * or commitment: {@link RaftProtocol} reads the match indexes it keeps and counts them.
+ * or commitment: {@link Leadership} reads the match indexes it keeps and counts them.
  *
  * <p>Part of the pure protocol: no threads or I/O; messages go to the protocol's {@code sendNow} list.
  */

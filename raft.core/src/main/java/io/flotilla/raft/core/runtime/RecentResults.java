@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The results of the commands this member applied while some of its forwarded proposals still waited for the leader
  * to say where it put them, so that a placement that arrives after its entry was applied still gets the entry's
  * result. On an ordered transport the leader's answer comes before the entries it names (see
- * {@code RaftProtocol#handleProposeRequest}), so this is for the rare reordering (a reconnect); without it such a
+ * {@code Leadership#handleProposeRequest}), so this is for the rare reordering (a reconnect); without it such a
  * proposal could only end as "outcome unknown".
  *
  * <p>Bounded: at most {@link #MAX_RESULTS} results and {@link #MAX_BYTES} bytes of them, the oldest dropped first, and

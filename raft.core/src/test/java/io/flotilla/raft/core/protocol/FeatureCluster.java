@@ -176,7 +176,7 @@ final class FeatureCluster extends WiredCluster {
     private RaftProtocol newProtocol(Member m, SnapshotFormat.Header recovered) {
         long memberSeed = seed * 31 + m.id.value().hashCode();
         return new RaftProtocol(m.id, config, addresses, options, StableLog.over(m.store), m.store.state(), recovered,
-                m.source, new SplittableRandom(memberSeed));
+                recovered == null ? 0 : recovered.index(), m.source, new SplittableRandom(memberSeed));
     }
 
     // --------------------------------------------------------------------------------------------- members

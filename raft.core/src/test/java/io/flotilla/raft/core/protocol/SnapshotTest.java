@@ -516,7 +516,8 @@ class SnapshotTest {
         // n3 was configured as a voter of {n1, n2, n3}; the snapshot says it no longer is.
         RaftProtocol p = new RaftProtocol(id("n3"), ClusterConfiguration.ofVoters(ids("n1", "n2", "n3")),
                 Map.of(id("n1"), "x", id("n2"), "y", id("n3"), "z"), FeatureCluster.options().build(),
-                StableLog.over(store), store.state(), header, SnapshotSource.NONE, new SplittableRandom(3));
+                StableLog.over(store), store.state(), header, header.index(), SnapshotSource.NONE,
+                new SplittableRandom(3));
 
         assertEquals(50, p.commitIndex());
         assertEquals(51, p.firstIndex());

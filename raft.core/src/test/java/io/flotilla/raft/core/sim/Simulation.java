@@ -274,7 +274,7 @@ final class Simulation {
         }
         n.lastSnapshotIndex = recovered == null ? 0 : recovered.index();
         n.protocol = new RaftProtocol(n.id, configuration, Map.of(), options, io.flotilla.raft.core.protocol.StableLog.over(n.disk), n.disk.state(),
-                recovered, n.snapshotSource, random.split());
+                recovered, recovered == null ? 0 : recovered.index(), n.snapshotSource, random.split());
         n.executor = new ReadyExecutor(n.protocol, new Host(n));
         n.clockOrigin = now;
         n.ticksGiven = 0;
