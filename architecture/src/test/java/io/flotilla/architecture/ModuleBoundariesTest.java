@@ -53,6 +53,14 @@ class ModuleBoundariesTest {
             .because("kv.service obtains the engine, log store and transport through ServiceLoader by name");
 
     @ArchTest
+    static final ArchRule kvServiceKnowsGrpcOnlyAtItsEdge = noClasses()
+            .that().resideInAnyPackage("io.flotilla.kv.service.node..", "io.flotilla.kv.service.mvcc..",
+                    "io.flotilla.kv.service.config..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.grpc..")
+            .because("gRPC stays at kv.service's API edge (the api, server and cli packages): the member and the MVCC "
+                    + "store report etcd's errors as KvExceptions, which the API turns into gRPC statuses");
+
+    @ArchTest
     static final ArchRule kvBackendSpiDependsOnTheJdkOnly = classes()
             .that().resideInAPackage("io.flotilla.kv.backend")
             .should().onlyDependOnClassesThat().resideInAnyPackage("io.flotilla.kv.backend", "java..")

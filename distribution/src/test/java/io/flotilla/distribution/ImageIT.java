@@ -224,6 +224,12 @@ class ImageIT {
                 member.terminate();
                 assertTrue(member.awaitExit(60), member.output());
                 assertTrue(member.output().contains("member n1 stopped"), member.output());
+                // One log format: the engine's and the transport's System.Logger lines go through slf4j, as
+                // kv.service's own do (java.util.logging would print them as "INFO: ..." under a date line).
+                assertTrue(member.output().contains("INFO GrpcTransport - n1: grpc transport listening"),
+                        member.output());
+                assertFalse(Pattern.compile("(?m)^(INFO|WARNING|SEVERE): ").matcher(member.output()).find(),
+                        member.output());
             } finally {
                 member.kill();
             }

@@ -16,7 +16,7 @@ import io.flotilla.kv.service.internal.proto.etcd.StatusRequest;
 import io.flotilla.kv.service.internal.proto.etcd.StatusResponse;
 import io.flotilla.kv.service.mvcc.Alarms;
 import io.flotilla.kv.service.node.ClusterMembers;
-import io.flotilla.kv.service.node.EtcdStatus;
+import io.flotilla.kv.service.node.NodeError;
 import io.flotilla.kv.service.node.KvNode;
 import io.flotilla.raft.api.RaftStatus;
 import io.grpc.Status;
@@ -80,7 +80,7 @@ public final class MaintenanceApi extends MaintenanceGrpc.MaintenanceImplBase {
                 response.setDbSizeQuota(node.quotaBytes());
             }
             if (raft.leader().isEmpty()) {
-                response.addErrors(EtcdStatus.NO_LEADER.getDescription());
+                response.addErrors(NodeError.NO_LEADER.message());
             }
             for (AlarmMember alarm : node.alarms()) {
                 response.addErrors(Alarms.format(alarm));

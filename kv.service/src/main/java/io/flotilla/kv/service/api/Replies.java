@@ -1,7 +1,6 @@
 package io.flotilla.kv.service.api;
 
 import io.flotilla.kv.service.mvcc.KvException;
-import io.flotilla.kv.service.node.EtcdStatus;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -32,8 +31,8 @@ final class Replies {
             observer.onError(EtcdStatus.toException(e));
             return;
         }
-        // Answered on the thread that completes the future (the engine's apply thread, or a network thread for a
-        // forwarded request), not handed to another pool: building and queueing a response takes microseconds and
+        // Answered on the thread that completes the future (the engine's apply thread for a write, a reader thread
+        // for a read, or a network thread for a forwarded request), not handed to another pool: building and queueing a response takes microseconds and
         // never blocks (gRPC writes asynchronously), while each hand-off between threads costs a wake-up. Profiles
         // of a 3-member cluster on 2 cores showed such wake-ups, not our code, dominating the CPU (README).
         future.whenComplete((result, failure) -> {

@@ -46,7 +46,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     private final Table meta;
     private Compactor compactor;
     private volatile long revision;
-    private long compactRevision;
+    /** Volatile: a view opened on another thread reads it (see {@link #openView()}). */
+    private volatile long compactRevision;
     /** The Raft index of the command being applied, written with its changes; 0 when none is (tests). */
     private long applyingIndex;
     private boolean applyRecorded = true;
@@ -291,7 +292,11 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      * @return the view; close it
      */
     public MvccView openView() {
-        return new MvccView(reads, backend.view(), meta, history);
+        io.flotilla.kv.backend.BackendView view = backend.view();
+        // The compaction revision is read after the view is taken, so it is at least the view's own: reads the view
+        // could still serve may be refused as compacted, never the other way round (etcd refuses below the store's
+        // compaction revision too, whatever a read transaction could still see).
+        return new MvccView(reads, view, meta, history, compactRevision);
     }
 
     /**

@@ -15,17 +15,25 @@ public final class MvccView implements RangeSource, AutoCloseable {
 
     private final MvccReads reads;
     private final BackendView view;
+    private final Table meta;
     private final Table history;
     private final long revision;
     private final long compactRevision;
 
-    MvccView(MvccReads reads, BackendView view, Table meta, Table history) {
+    /**
+     * @param storeCompactRevision the store's compaction revision, read after the view was taken: at least the view's
+     *                             own. Reads below it are refused (etcd refuses below the store's compaction revision
+     *                             whatever a read transaction could still see), except at the view's own revision,
+     *                             which a compaction applied since the view was taken may have passed.
+     */
+    MvccView(MvccReads reads, BackendView view, Table meta, Table history, long storeCompactRevision) {
         this.reads = reads;
         this.view = view;
+        this.meta = meta;
         this.history = history;
         long stored = MvccLayout.readLong(view.get(meta, MvccLayout.REVISION));
         this.revision = stored == 0 ? MvccStore.INITIAL_REVISION : stored;
-        this.compactRevision = MvccLayout.readLong(view.get(meta, MvccLayout.SCHEDULED_COMPACT));
+        this.compactRevision = Math.min(storeCompactRevision, revision);
     }
 
     /** {@return the store revision the view holds} */
@@ -33,7 +41,10 @@ public final class MvccView implements RangeSource, AutoCloseable {
         return revision;
     }
 
-    /** {@return the compaction revision the view holds: reads below it fail, as they would on the store} */
+    /**
+     * {@return the compaction revision reads through the view check: the store's when the view was opened, at least
+     * the one the view holds; reads below it fail, as they would on the store}
+     */
     public long compactRevision() {
         return compactRevision;
     }
@@ -67,7 +78,15 @@ public final class MvccView implements RangeSource, AutoCloseable {
      * @throws KvException for a revision the view cannot read
      */
     public long hash(long at) {
-        return HistoryHash.of(view, history, compactRevision, readableRevision(at));
+        long upTo = readableRevision(at);
+        // The view's own compaction revision: the hash is a function of the state the view holds, so members that
+        // applied the same commands agree on it.
+        return HistoryHash.of(view, history, heldCompactRevision(), upTo);
+    }
+
+    /** {@return the compaction revision the view itself holds (what its hash is of)} */
+    public long heldCompactRevision() {
+        return MvccLayout.readLong(view.get(meta, MvccLayout.SCHEDULED_COMPACT));
     }
 
     /** Releases what the view pins in the backend. */

@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * reports a full disk), auto-compaction on the leader ({@link AutoCompaction}), and local maintenance
  * (defragmentation, waiting for a physical compaction).
  *
- * <p>Futures fail with {@link io.grpc.StatusRuntimeException}s that carry etcd's codes and messages.
+ * <p>Futures fail with {@link io.flotilla.kv.service.mvcc.KvException}s that carry etcd's codes and messages
+ * ({@link KvError}, {@link NodeError}); the API layer turns them into gRPC statuses. Nothing here knows gRPC: reads
+ * handed to the leader go through a {@link ReadForwarder} the API layer provides.
  */
 public final class KvNode implements AutoCloseable {
 
@@ -81,7 +83,7 @@ public final class KvNode implements AutoCloseable {
     private final long memberId;
     private final long requestTimeoutMillis;
     private final int maxRequestBytes;
-    private final Forwarder forwarder;
+    private final ReadForwarder forwarder;
     private final ScheduledExecutorService timer;
     /** Runs member-local maintenance that blocks (defragmentation), one task at a time, off the network threads. */
     private final ExecutorService maintenance;
@@ -98,7 +100,7 @@ public final class KvNode implements AutoCloseable {
     /** Requests waiting for a leader to be elected; completed when the engine reports one (no polling). */
     private final Set<CompletableFuture<NodeId>> waitingForLeader = ConcurrentHashMap.newKeySet();
 
-    private KvNode(RaftNode raft, KvStateMachine stateMachine, ServerSettings settings) {
+    private KvNode(RaftNode raft, KvStateMachine stateMachine, ServerSettings settings, ReadForwarder forwarder) {
         this.raft = raft;
         this.stateMachine = stateMachine;
         this.members = new ClusterMembers(settings.members());
@@ -113,8 +115,7 @@ public final class KvNode implements AutoCloseable {
         this.quota = new QuotaGauge(quotaBytes, () -> stateMachine.store().sizeBytes(), System::nanoTime);
         this.autoCompaction = AutoCompaction.of(backendSettings.autoCompactionMode(),
                 backendSettings.autoCompactionRetention());
-        // A forwarded read's answer is at most what a client may be sent, with room for framing.
-        this.forwarder = new Forwarder(maxInboundMessageBytes(maxRequestBytes));
+        this.forwarder = forwarder;
         raft.addLeadershipListener(this::leadershipChanged);
         if (quotaBytes == Long.MAX_VALUE) {
             LOG.warn("member {}: the backend quota is disabled (quotaBackendBytes < 0)", self);
@@ -138,11 +139,12 @@ public final class KvNode implements AutoCloseable {
      * Starts a member: its state machine and, through {@link Plugins#engine(String)}, its Raft node with the
      * configured log store and transport.
      *
-     * @param settings the member's settings
+     * @param settings  the member's settings
+     * @param forwarder hands reads to the leader; closed by {@link #close()}
      * @return the running member
      * @throws io.flotilla.raft.api.UnknownPluginException if the log store or transport is not available
      */
-    public static KvNode start(ServerSettings settings) {
+    public static KvNode start(ServerSettings settings, ReadForwarder forwarder) {
         KvStateMachine stateMachine = new KvStateMachine(openStore(settings));
         Map<NodeId, String> peers = settings.members().stream()
                 .collect(Collectors.toMap(MemberInfo::id, m -> m.peerAddress().toString()));
@@ -153,9 +155,10 @@ public final class KvNode implements AutoCloseable {
             raft = Plugins.engine(ENGINE).start(config, stateMachine);
         } catch (RuntimeException e) {
             stateMachine.close();
+            forwarder.close();
             throw e;
         }
-        return new KvNode(raft, stateMachine, settings);
+        return new KvNode(raft, stateMachine, settings, forwarder);
     }
 
     /**
@@ -233,7 +236,7 @@ public final class KvNode implements AutoCloseable {
      */
     public CompletableFuture<CommandResult> write(Command command) {
         if (command.getSerializedSize() > maxRequestBytes) {
-            return CompletableFuture.failedFuture(EtcdStatus.of(KvError.REQUEST_TOO_LARGE).asRuntimeException());
+            return CompletableFuture.failedFuture(KvError.REQUEST_TOO_LARGE.exception());
         }
         // On a follower the engine forwards the write to the leader inside Raft and completes it when this member
         // applies it; only while no leader is known does the write wait here, up to the request timeout.
@@ -255,7 +258,7 @@ public final class KvNode implements AutoCloseable {
             return null;
         }
         return raiseNoSpace(cost).handle((done, failure) -> {
-            throw EtcdStatus.of(KvError.NO_SPACE).asRuntimeException();
+            throw KvError.NO_SPACE.exception();
         });
     }
 
@@ -292,7 +295,7 @@ public final class KvNode implements AutoCloseable {
             write(Command.newBuilder().setAlarm(alarm).build()).whenComplete((result, failure) -> {
                 if (failure != null) {
                     LOG.warn("member {}: the NOSPACE alarm could not be raised: {}", self,
-                            EtcdStatus.toException(failure).getStatus().getDescription());
+                            Failures.describe(failure));
                 }
                 mine.complete(null);
             });
@@ -354,8 +357,7 @@ public final class KvNode implements AutoCloseable {
             Command compact = Command.newBuilder()
                     .setCompaction(CompactionRequest.newBuilder().setRevision(revision)).build();
             proposeLocally(compact).thenApply(KvNode::successOrThrow).whenComplete((result, failure) -> {
-                String description = failure == null ? null
-                        : EtcdStatus.toException(failure).getStatus().getDescription();
+                String description = failure == null ? null : Failures.describe(failure);
                 if (failure == null || KvError.COMPACTED.message().equals(description)) {
                     LOG.info("member {}: completed {} in {} ms", self, what,
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -418,7 +420,7 @@ public final class KvNode implements AutoCloseable {
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), before, store.sizeBytes());
             }, maintenance);
         } catch (RejectedExecutionException closing) {
-            return CompletableFuture.failedFuture(EtcdStatus.STOPPED.asRuntimeException());
+            return CompletableFuture.failedFuture(NodeError.STOPPED.exception());
         }
     }
 
@@ -447,7 +449,7 @@ public final class KvNode implements AutoCloseable {
         return raft.propose(command.toByteArray())
                 .handle((bytes, failure) -> {
                     if (failure != null) {
-                        throw EtcdStatus.toException(failure);
+                        throw Failures.rethrowable(failure);
                     }
                     return parse(bytes, CommandResult::parseFrom);
                 });
@@ -457,11 +459,11 @@ public final class KvNode implements AutoCloseable {
      * Proposes a write on this member, which must lead (the auto-compactor's, which only the leader runs).
      *
      * @param command the write
-     * @return the result, including refusals; fails with {@link EtcdStatus#NOT_LEADER} if this member does not lead
+     * @return the result, including refusals; fails with {@link NodeError#NOT_LEADER} if this member does not lead
      */
     public CompletableFuture<CommandResult> proposeLocally(Command command) {
         if (raft.status().role() != RaftRole.LEADER) {
-            return CompletableFuture.failedFuture(EtcdStatus.NOT_LEADER.asRuntimeException());
+            return CompletableFuture.failedFuture(NodeError.NOT_LEADER.exception());
         }
         return propose(command);
     }
@@ -484,7 +486,7 @@ public final class KvNode implements AutoCloseable {
             answer = queryRaft(query, ReadConsistency.STALE);
         } else {
             answer = queryRaft(query, ReadConsistency.LINEARIZABLE).exceptionallyCompose(failure -> {
-                if (!(EtcdStatus.unwrap(failure) instanceof NotLeaderException)) {
+                if (!(Failures.unwrap(failure) instanceof NotLeaderException)) {
                     return CompletableFuture.failedFuture(failure);
                 }
                 // This member could not confirm the read (no leader, or leadership moved): ask whoever leads now.
@@ -504,17 +506,17 @@ public final class KvNode implements AutoCloseable {
      */
     public CompletableFuture<QueryResult> queryLocally(Query query) {
         return queryRaft(query, ReadConsistency.LINEARIZABLE).exceptionallyCompose(failure ->
-                CompletableFuture.failedFuture(EtcdStatus.unwrap(failure) instanceof NotLeaderException
-                        ? EtcdStatus.NOT_LEADER.asRuntimeException() : failure));
+                CompletableFuture.failedFuture(Failures.unwrap(failure) instanceof NotLeaderException
+                        ? NodeError.NOT_LEADER.exception() : failure));
     }
 
     private CompletableFuture<QueryResult> queryRaft(Query query, ReadConsistency consistency) {
         return raft.query(query.toByteArray(), consistency).handle((bytes, failure) -> {
             if (failure != null) {
-                Throwable cause = EtcdStatus.unwrap(failure);
+                Throwable cause = Failures.unwrap(failure);
                 // Keep NotLeaderException visible to the caller, which may forward the read.
                 throw cause instanceof NotLeaderException n ? new CompletionException(n)
-                        : EtcdStatus.toException(cause);
+                        : Failures.rethrowable(cause);
             }
             return parse(bytes, QueryResult::parseFrom);
         });
@@ -533,13 +535,13 @@ public final class KvNode implements AutoCloseable {
         try {
             ScheduledFuture<?> timeout = timer.schedule(() -> {
                 if (waitingForLeader.remove(found)) {
-                    found.completeExceptionally(EtcdStatus.NO_LEADER.asRuntimeException());
+                    found.completeExceptionally(NodeError.NO_LEADER.exception());
                 }
             }, requestTimeoutMillis, TimeUnit.MILLISECONDS);
             found.whenComplete((leader, failure) -> timeout.cancel(false));
         } catch (RejectedExecutionException closing) {
             waitingForLeader.remove(found);
-            found.completeExceptionally(EtcdStatus.STOPPED.asRuntimeException());
+            found.completeExceptionally(NodeError.STOPPED.exception());
         }
         return found;
     }
@@ -574,19 +576,19 @@ public final class KvNode implements AutoCloseable {
 
     private HostPort clientAddress(NodeId leader) {
         return members.member(leader).map(MemberInfo::clientAddress)
-                .orElseThrow(EtcdStatus.NO_LEADER::asRuntimeException);
+                .orElseThrow(NodeError.NO_LEADER::exception);
     }
 
     private static CommandResult successOrThrow(CommandResult result) {
         if (result.hasFailure()) {
-            throw EtcdStatus.of(result.getFailure()).asRuntimeException();
+            throw Failures.of(result.getFailure());
         }
         return result;
     }
 
     private static QueryResult successOrThrow(QueryResult result) {
         if (result.hasFailure()) {
-            throw EtcdStatus.of(result.getFailure()).asRuntimeException();
+            throw Failures.of(result.getFailure());
         }
         return result;
     }
@@ -628,7 +630,7 @@ public final class KvNode implements AutoCloseable {
         timer.shutdownNow();
         for (CompletableFuture<NodeId> waiting : waitingForLeader) {
             if (waitingForLeader.remove(waiting)) {
-                waiting.completeExceptionally(EtcdStatus.STOPPED.asRuntimeException());
+                waiting.completeExceptionally(NodeError.STOPPED.exception());
             }
         }
     }

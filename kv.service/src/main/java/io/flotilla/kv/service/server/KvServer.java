@@ -6,6 +6,7 @@ import io.flotilla.kv.service.api.ForwardingApi;
 import io.flotilla.kv.service.api.KvApi;
 import io.flotilla.kv.service.api.MaintenanceApi;
 import io.flotilla.kv.service.node.HostPort;
+import io.flotilla.kv.service.api.GrpcReadForwarder;
 import io.flotilla.kv.service.node.KvNode;
 import io.flotilla.kv.service.node.ServerSettings;
 import io.grpc.Server;
@@ -63,7 +64,9 @@ public final class KvServer implements AutoCloseable {
      * @throws UncheckedIOException if the address cannot be bound
      */
     public static KvServer start(ServerSettings settings, HostPort address, Duration shutdownGrace) {
-        KvNode node = KvNode.start(settings);
+        // A forwarded read's answer is at most what a client may be sent, with room for framing.
+        KvNode node = KvNode.start(settings,
+                new GrpcReadForwarder(KvNode.maxInboundMessageBytes(settings.maxRequestBytes())));
         Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(address.host(), address.port()))
                 .maxInboundMessageSize(KvNode.maxInboundMessageBytes(settings.maxRequestBytes()))
                 // Handlers only validate a request and queue it for the engine (or forward it asynchronously); none

@@ -59,6 +59,37 @@ class MvccViewTest {
     }
 
     @Test
+    void aViewIsAPointInTimeAcrossACompactionWhileNewViewsRefuseTheCompactedRevisions() {
+        MvccStore store = TestStores.open("rocksdb", dir);
+        KvStore kv = new KvStore(store);
+        try {
+            kv.put(put("x", "1")); // revision 2
+            kv.put(put("x", "2")); // revision 3
+            store.flush();
+            try (MvccView before = store.openView()) {
+                kv.put(put("x", "3")); // revision 4
+                kv.compact(CompactionRequest.newBuilder().setRevision(4).build());
+                try (MvccView after = store.openView()) {
+                    assertEquals(4, after.compactRevision());
+                    assertEquals(4, after.heldCompactRevision());
+                    assertThrows(KvException.class, () -> KvStore.range(after,
+                            get("x").toBuilder().setRevision(3).build()), "compacted, as on the store");
+                    assertEquals("3", value(after, "x"));
+                }
+                // Opened before the compaction: it answers as the store did then, history included (the backend
+                // snapshot keeps what the background compaction removes).
+                assertEquals(3, before.revision());
+                assertEquals(0, before.compactRevision());
+                assertEquals("2", value(before, "x"));
+                assertEquals("1", str(KvStore.range(before, get("x").toBuilder().setRevision(2).build())
+                        .getKvs(0).getValue()));
+            }
+        } finally {
+            store.close();
+        }
+    }
+
+    @Test
     void aViewAnswersRangesAndReadOnlyTxnsExactlyAsTheStoreDoesAtItsRevision() {
         MvccStore store = TestStores.open("rocksdb", dir);
         KvStore kv = new KvStore(store);

@@ -1,4 +1,4 @@
-package io.flotilla.kv.service.node;
+package io.flotilla.kv.service.api;
 
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
@@ -7,7 +7,14 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.flotilla.kv.service.internal.proto.command.ForwardingGrpc;
 import io.flotilla.kv.service.internal.proto.command.Query;
 import io.flotilla.kv.service.internal.proto.command.QueryResult;
+import io.flotilla.kv.service.mvcc.KvException;
+import io.flotilla.kv.service.node.Failures;
+import io.flotilla.kv.service.node.HostPort;
+import io.flotilla.kv.service.node.NodeError;
+import io.flotilla.kv.service.node.ReadForwarder;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -15,31 +22,35 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Hands reads to the leader's client port ({@code Forwarding} service), over one long-lived channel per member. Used
- * when this member cannot serve a read itself: a linearizable read the follower could not confirm, or any read while
- * its own apply thread waits for a full disk. (Writes are forwarded by the Raft engine, inside Raft.)
+ * The {@link ReadForwarder} over gRPC: hands reads to the leader's client port ({@code Forwarding} service), over one
+ * long-lived channel per member, and turns what goes wrong into etcd's errors.
  */
-final class Forwarder implements AutoCloseable {
+public final class GrpcReadForwarder implements ReadForwarder {
+
+    private static final String ETCD_PREFIX = "etcdserver: ";
 
     private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final int maxMessageBytes;
     private volatile boolean closed;
 
     /**
+     * Creates the forwarder; channels are opened on first use.
+     *
      * @param maxMessageBytes the largest answer accepted
      */
-    Forwarder(int maxMessageBytes) {
+    public GrpcReadForwarder(int maxMessageBytes) {
         this.maxMessageBytes = maxMessageBytes;
     }
 
-    CompletableFuture<QueryResult> query(HostPort leader, Query query, long timeoutMillis) {
+    @Override
+    public CompletableFuture<QueryResult> query(HostPort leader, Query query, long timeoutMillis) {
+        if (closed) {
+            return CompletableFuture.failedFuture(NodeError.STOPPED.exception());
+        }
         return toCompletable(stub(leader, timeoutMillis).query(query));
     }
 
     private ForwardingGrpc.ForwardingFutureStub stub(HostPort target, long timeoutMillis) {
-        if (closed) {
-            throw EtcdStatus.STOPPED.asRuntimeException();
-        }
         return ForwardingGrpc.newFutureStub(channel(target)).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -63,10 +74,35 @@ final class Forwarder implements AutoCloseable {
 
             @Override
             public void onFailure(Throwable t) {
-                result.completeExceptionally(EtcdStatus.forwardingFailure(t));
+                result.completeExceptionally(forwardingFailure(t));
             }
         }, MoreExecutors.directExecutor());
         return result;
+    }
+
+    /**
+     * Returns what a client should see when a read handed to the leader failed. An etcd error from the leader is
+     * passed on, except that "not leader" (leadership moved, nothing happened) becomes the retryable "leader changed";
+     * a transport failure becomes a timeout.
+     */
+    static KvException forwardingFailure(Throwable failure) {
+        Throwable t = Failures.unwrap(failure);
+        if (!(t instanceof StatusRuntimeException s)) {
+            Throwable e = Failures.toEtcdError(t);
+            return e instanceof KvException k ? k : NodeError.CONNECTION_LOST.exception();
+        }
+        String description = s.getStatus().getDescription();
+        if (NodeError.NOT_LEADER.message().equals(description)) {
+            return NodeError.LEADER_CHANGED.exception();
+        }
+        if (description != null && description.startsWith(ETCD_PREFIX)) {
+            return new KvException(io.flotilla.kv.service.mvcc.StatusCode.of(s.getStatus().getCode().value()),
+                    description);
+        }
+        if (s.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+            return NodeError.TIMEOUT.exception();
+        }
+        return NodeError.CONNECTION_LOST.exception();
     }
 
     @Override
