@@ -352,6 +352,8 @@ final class DemoCommand implements Callable<Integer> {
         void start(String heap) throws IOException {
             Path javaHome = Path.of(System.getProperty("java.home"));
             List<String> command = List.of(javaHome.resolve("bin").resolve("java").toString(),
+                    // Serial: as fast as G1 for three members and a client on one machine, with no concurrent GC
+                    // threads competing for its cores (measured: docs/distribution.md, "Which GC").
                     "-Xmx" + heap, "-XX:+UseSerialGC",
                     "-m", Main.class.getModule().getName() + "/" + Main.class.getName(),
                     "server", "--config", config.toString());
