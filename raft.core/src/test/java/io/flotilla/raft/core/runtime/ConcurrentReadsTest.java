@@ -3,6 +3,8 @@ package io.flotilla.raft.core.runtime;
 import static io.flotilla.raft.core.runtime.KvStateMachine.get;
 import static io.flotilla.raft.core.runtime.KvStateMachine.put;
 import static io.flotilla.raft.core.runtime.KvStateMachine.text;
+import static io.flotilla.raft.core.runtime.RaftNodeRuntimeTest.await;
+import static io.flotilla.raft.core.runtime.RaftNodeRuntimeTest.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,9 +16,7 @@ import io.flotilla.raft.api.ReadConsistency;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,8 +28,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ConcurrentReadsTest {
-
-    private static final long WAIT_SECONDS = 5;
 
     private RuntimeCluster cluster;
 
@@ -50,30 +48,6 @@ class ConcurrentReadsTest {
         cluster.concurrentQueries = true;
         cluster.startAll();
         return cluster.awaitStableLeader();
-    }
-
-    private static <T> T await(CompletableFuture<T> future) {
-        try {
-            return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new AssertionError("the request failed: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError("the request did not complete within " + WAIT_SECONDS + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static Throwable failure(CompletableFuture<?> future) {
-        try {
-            Object value = future.get(WAIT_SECONDS, TimeUnit.SECONDS);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (TimeoutException | InterruptedException e) {
-            throw new AssertionError("the request neither completed nor failed within " + WAIT_SECONDS + " s");
-        }
     }
 
     @Test

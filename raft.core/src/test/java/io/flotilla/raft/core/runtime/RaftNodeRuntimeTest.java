@@ -67,7 +67,7 @@ class RaftNodeRuntimeTest {
         return start(RuntimeCluster.options().build());
     }
 
-    private static <T> T await(CompletableFuture<T> future) {
+    static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -81,7 +81,7 @@ class RaftNodeRuntimeTest {
     }
 
     /** Waits for the future to fail and returns why. */
-    private static Throwable failure(CompletableFuture<?> future) {
+    static Throwable failure(CompletableFuture<?> future) {
         return failure(future, WAIT_SECONDS);
     }
 
