@@ -46,9 +46,4 @@ public enum NodeError {
     public KvException exception() {
         return new KvException(code, message);
     }
-
-    /** {@return whether {@code e} carries this error} */
-    public boolean is(KvException e) {
-        return e.code() == code && message.equals(e.getMessage());
-    }
 }

@@ -65,8 +65,8 @@ final class Leadership {
         // A whole heartbeat interval without acknowledgement while appends are in flight: assume they were lost and
         // probe again from the last known match.
         p.replication.heartbeatIntervalEnded();
-        if (p.compactionWanted > 0) {
-            p.compactLog(p.compactionWanted); // once a held-back transfer is done or its follower went silent
+        if (p.compaction.wanted()) {
+            p.compactLog(0); // a held-back compaction, once the transfer is done or its follower went silent
         }
         broadcastAppends(true);
     }

@@ -12,7 +12,7 @@ import java.util.List;
  * <p>The tail also keeps durable entries until they are handed to the state machine ({@link #release}): committing
  * and applying an entry then never reads it back from the log store (issue 13: no read, decode and checksum per
  * entry on the apply path), and a leader feeds followers that keep up from memory too. It is bounded by what is not
- * yet applied, which the protocol bounds ({@link RaftProtocol#MAX_APPLY_BACKLOG}, flow control, check-quorum).
+ * yet applied, which the protocol bounds ({@link ApplyWindow#MAX_BACKLOG}, flow control, check-quorum).
  *
  * <p>Invariant: entries in the tail take precedence over whatever the stable log holds at the same indexes, because
  * a queued write will replace those (a follower overwriting a conflicting suffix, Raft §5.3).

@@ -38,14 +38,12 @@ import java.util.random.RandomGenerator;
  * changes roles. What each role does lives in its own class: {@link Election} (timers, pre-vote, candidacy, votes),
  * {@link Following} (appending what a leader sends, forwarding proposals to it), {@link Leadership} (heartbeats,
  * commitment, reads, transfer), {@link JointConsensus} (membership changes), {@link Replication} (the progress
- * tracker and what the leader sends each follower), {@link ReadIndexQueue} and {@link SnapshotReceiver}.
+ * tracker and what the leader sends each follower), {@link ReadIndexQueue}, {@link SnapshotReceiver},
+ * {@link ApplyWindow} (which committed entries go to the state machine) and {@link LogCompaction}.
  *
  * <p>Not thread-safe: one thread (the runtime's event loop, or the simulator) drives it.
  */
 public final class RaftProtocol {
-
-    /** Committed entries handed to the state machine but not yet applied, at most; bounds the apply queue's memory. */
-    static final int MAX_APPLY_BACKLOG = 4096;
 
     // The state every role reads and changes. Package-private: the roles (Election, Following, Leadership,
     // JointConsensus) are parts of this one state machine, driven by the same single thread.
@@ -65,8 +63,8 @@ public final class RaftProtocol {
     RaftRole role = RaftRole.FOLLOWER;
     NodeId leader;
     long commitIndex;
-    private long handedToApply;
-    private long appliedIndex;
+    /** Which committed entries go to the state machine next. */
+    private final ApplyWindow applying;
     /** Ticks since this protocol instance started: the only clock it knows. */
     long now;
 
@@ -84,9 +82,7 @@ public final class RaftProtocol {
     /** A snapshot being received from the leader. */
     final SnapshotReceiver receiver = new SnapshotReceiver();
     final ProposalForwarding forwarding;
-    private long compactThrough;
-    /** The newest snapshot or checkpoint index the log may be compacted behind (see {@link #compactLog}). */
-    long compactionWanted;
+    final LogCompaction compaction;
 
     // Effects collected for the next Ready.
     final List<Ready.ReadReady> readsReady = new ArrayList<>();
@@ -161,8 +157,8 @@ public final class RaftProtocol {
         this.election = new Election(this, options, random, state.term() > 0);
         this.leadership = new Leadership(this, options);
         this.commitIndex = appliedIndex;
-        this.handedToApply = appliedIndex;
-        this.appliedIndex = appliedIndex;
+        this.applying = new ApplyWindow(appliedIndex);
+        this.compaction = new LogCompaction(options, log, membership, replication);
         election.resetTimer();
     }
 
@@ -284,16 +280,7 @@ public final class RaftProtocol {
      * @param snapshotIndex the snapshot's last included index (at most the applied index)
      */
     public void compactLog(long snapshotIndex) {
-        // Remembered: a compaction held back by a transfer below is retried at the leader's heartbeats.
-        compactionWanted = Math.max(compactionWanted, snapshotIndex);
-        snapshotIndex = compactionWanted;
-        long through = Math.min(snapshotIndex - options.snapshotKeepTailEntries(), log.durableIndex());
-        through = Math.min(through, appliedIndex);
-        through = replication.compactionLimit(through);
-        if (through > Math.max(log.firstIndex() - 1, compactThrough)) {
-            membership.rebase(through, membership.at(through));
-            compactThrough = through;
-        }
+        compaction.snapshotTaken(snapshotIndex, applying.applied());
     }
 
     /**
@@ -309,8 +296,7 @@ public final class RaftProtocol {
         this.membership.reset(index, membership); // the discarded log's configurations go with it
         refreshConfiguration();
         commitIndex = Math.max(commitIndex, index);
-        handedToApply = Math.max(handedToApply, index);
-        appliedIndex = Math.max(appliedIndex, index);
+        applying.installed(index);
         NodeId from = receiver.installed();
         if (from != null) {
             sendNow.add(new InstallSnapshotResponse(self, from, this.term, index, 0, true));
@@ -457,7 +443,7 @@ public final class RaftProtocol {
      * @param index the last applied index
      */
     public void applied(long index) {
-        appliedIndex = Math.max(appliedIndex, index);
+        applying.applied(index);
     }
 
     /**
@@ -481,11 +467,9 @@ public final class RaftProtocol {
             peersChanged = false;
             peers = membership.current().addresses();
         }
-        long compact = compactThrough;
-        compactThrough = 0;
         return new Ready(state, log.takeUnhanded(), drain(sendNow), drain(sendAfterPersist),
-                takeCommitted(), drain(readsReady), drain(readsFailed), peers, compact, receiver.takeChunks(),
-                following.takeForwarded());
+                applying.take(log, commitIndex), drain(readsReady), drain(readsFailed), peers, compaction.take(),
+                receiver.takeChunks(), following.takeForwarded());
     }
 
     // ------------------------------------------------------------------------------------------------ role changes
@@ -598,18 +582,7 @@ public final class RaftProtocol {
             sendNow.add(new InstallSnapshotResponse(self, req.from(), term, req.snapshotIndex(), 0, false));
         }
         // A stale ProposeRequest gets no answer: this member may have led that term and appended it (see
-        // handleProposeRequest), so it cannot promise the commands were not appended.
-    }
-
-    private List<LogEntry> takeCommitted() {
-        long upTo = Math.min(Math.min(commitIndex, log.durableIndex()), appliedIndex + MAX_APPLY_BACKLOG);
-        if (upTo <= handedToApply) {
-            return List.of();
-        }
-        List<LogEntry> entries = log.entries(handedToApply + 1, upTo + 1, Long.MAX_VALUE);
-        handedToApply += entries.size();
-        log.release(handedToApply);
-        return entries;
+        // Leadership#handleProposeRequest), so it cannot promise the commands were not appended.
     }
 
     private static <T> List<T> drain(List<T> list) {

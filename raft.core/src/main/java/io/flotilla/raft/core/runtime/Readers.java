@@ -123,7 +123,7 @@ final class Readers {
      * @param restore replaces the state machine's state
      * @param index   the index the restored state holds
      */
-    <E extends Exception> void exclusive(ThrowingRunnable<E> restore, long index) throws E {
+    void exclusive(Runnable restore, long index) {
         stateLock.writeLock().lock();
         try {
             restore.run();
@@ -131,11 +131,6 @@ final class Readers {
         } finally {
             stateLock.writeLock().unlock();
         }
-    }
-
-    /** A step that may throw a checked exception. */
-    interface ThrowingRunnable<E extends Exception> {
-        void run() throws E;
     }
 
     /**
