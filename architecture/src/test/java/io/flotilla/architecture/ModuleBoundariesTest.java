@@ -55,10 +55,18 @@ class ModuleBoundariesTest {
     @ArchTest
     static final ArchRule kvServiceKnowsGrpcOnlyAtItsEdge = noClasses()
             .that().resideInAnyPackage("io.flotilla.kv.service.node..", "io.flotilla.kv.service.mvcc..",
-                    "io.flotilla.kv.service.config..")
+                    "io.flotilla.kv.service.watch..", "io.flotilla.kv.service.config..")
             .should().dependOnClassesThat().resideInAnyPackage("io.grpc..")
             .because("gRPC stays at kv.service's API edge (the api, server and cli packages): the member and the MVCC "
                     + "store report etcd's errors as KvExceptions, which the API turns into gRPC statuses");
+
+    @ArchTest
+    static final ArchRule watchersSitAboveTheStoreAndBelowTheMember = noClasses()
+            .that().resideInAnyPackage("io.flotilla.kv.service.watch..", "io.flotilla.kv.service.mvcc..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.flotilla.kv.service.node..",
+                    "io.flotilla.kv.service.api..", "io.flotilla.kv.service.server..")
+            .because("the store tells the watchers what it wrote through ChangeListener, the member owns both; a "
+                    + "dependency upwards would tie the store and the watch hub to one server");
 
     @ArchTest
     static final ArchRule kvBackendSpiDependsOnTheJdkOnly = classes()

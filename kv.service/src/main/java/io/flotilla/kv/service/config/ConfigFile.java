@@ -41,6 +41,11 @@ public final class ConfigFile {
     public Map<String, String> engine = new LinkedHashMap<>();
     /** Largest write request in bytes; default 1.5 MiB, as etcd. */
     public Integer maxRequestBytes;
+    /**
+     * etcd's {@code experimental-watch-progress-notify-interval}: how often watchers that asked for progress
+     * notifications get one, a duration such as {@code 10m} or {@code 500ms}; default 10m.
+     */
+    public String watchProgressNotifyInterval;
     /** How long shutdown lets requests in flight finish, in milliseconds; default 5000. */
     public Long shutdownGraceMillis;
 

@@ -72,6 +72,16 @@ public final class ConfigResolver {
         if (maxRequestBytes < 1) {
             problems.add("maxRequestBytes: must be at least 1, got " + maxRequestBytes);
         }
+        Duration progressInterval = ServerSettings.DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL;
+        if (file.watchProgressNotifyInterval != null) {
+            double millis = AutoCompaction.parseDuration(file.watchProgressNotifyInterval.trim());
+            if (Double.isNaN(millis) || millis < 1 || millis > Long.MAX_VALUE / 2.0) {
+                problems.add("watchProgressNotifyInterval: must be a duration of at least 1ms such as 10m or 500ms,"
+                        + " got '" + file.watchProgressNotifyInterval + "'");
+            } else {
+                progressInterval = Duration.ofMillis((long) millis);
+            }
+        }
         long graceMillis = file.shutdownGraceMillis == null ? DEFAULT_SHUTDOWN_GRACE.toMillis()
                 : file.shutdownGraceMillis;
         if (graceMillis < 0) {
@@ -82,7 +92,8 @@ public final class ConfigResolver {
         }
         Path dataDir = Path.of(file.dataDir != null ? file.dataDir : "./" + self + ".flotilla");
         ServerSettings settings = new ServerSettings(self, dataDir, members, options,
-                nonNull(file.logStore.options), nonNull(file.transport.options), maxRequestBytes, backend);
+                nonNull(file.logStore.options), nonNull(file.transport.options), maxRequestBytes, backend,
+                progressInterval);
         return new ServerConfig(settings, listen, Duration.ofMillis(graceMillis));
     }
 

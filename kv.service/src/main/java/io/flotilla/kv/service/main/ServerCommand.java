@@ -100,6 +100,11 @@ public final class ServerCommand implements Callable<Integer> {
                     + "default 0).")
     private String autoCompactionRetention;
 
+    @Option(names = "--experimental-watch-progress-notify-interval", paramLabel = "DURATION",
+            description = "How often watchers that asked for progress notifications get one, e.g. 10m or 500ms "
+                    + "(config: watchProgressNotifyInterval; default 10m, as etcd).")
+    private String watchProgressNotifyInterval;
+
     @Option(names = "--max-request-bytes", paramLabel = "N",
             description = "Largest write request (config: maxRequestBytes; default 1572864).")
     private Integer maxRequestBytes;
@@ -180,6 +185,9 @@ public final class ServerCommand implements Callable<Integer> {
         }
         if (autoCompactionRetention != null) {
             file.autoCompactionRetention = autoCompactionRetention;
+        }
+        if (watchProgressNotifyInterval != null) {
+            file.watchProgressNotifyInterval = watchProgressNotifyInterval;
         }
         if (maxRequestBytes != null) {
             file.maxRequestBytes = maxRequestBytes;

@@ -171,7 +171,12 @@ final class Compactor implements AutoCloseable {
                     removed += dropUnreachable(batch, userKey, goal);
                 }
                 for (byte[] k : revisionKeys) {
-                    batch.delete(revisions, k);
+                    // The entries of the goal itself stay listed: a watcher may start at the compaction revision
+                    // (etcd allows it) and the puts at it are still readable. The next compaction walks them again,
+                    // which deletes nothing twice that matters (deleting a deleted record is a no-op).
+                    if (MvccLayout.revisionOf(k) < goal) {
+                        batch.delete(revisions, k);
+                    }
                 }
                 boolean last = revisionKeys.size() < BATCH_REVISIONS;
                 if (last) {

@@ -5,6 +5,7 @@ import io.flotilla.kv.backend.Backend;
 import io.flotilla.kv.backend.BackendReader;
 import io.flotilla.kv.backend.Table;
 import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,9 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     private long appliedIndex;
     private final ApplyGroup group;
     private final MvccReads reads;
+    /** The changes of the group, for the {@link ChangeListener}: references to records the group holds anyway. */
+    private final List<StoreChange> groupChanges = new ArrayList<>();
+    private volatile ChangeListener listener;
     /** The revision and the applied index the backend holds. */
     private long flushedRevision;
     private long flushedIndex;
@@ -105,10 +109,24 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      */
     void replaceContent(Runnable replace) {
         group.discard(); // changes the new content replaces
+        groupChanges.clear();
         compactor.close();
         replace.run();
         compactor = new Compactor(backend, history, revisions, meta);
         load();
+        ChangeListener l = listener;
+        if (l != null) {
+            l.replaced(revision);
+        }
+    }
+
+    /**
+     * Sets who is told about every change once it is written (the watchers); set before the store is applied to.
+     *
+     * @param listener the listener
+     */
+    public void listen(ChangeListener listener) {
+        this.listener = listener;
     }
 
     /** Returns the backend underneath. */
@@ -193,6 +211,14 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         group.commit();
         flushedRevision = revision;
         flushedIndex = appliedIndex;
+        ChangeListener l = listener;
+        if (l != null && !groupChanges.isEmpty()) {
+            List<StoreChange> written = List.copyOf(groupChanges);
+            groupChanges.clear();
+            l.written(written, revision);
+        } else {
+            groupChanges.clear();
+        }
     }
 
     private void flushIfFull() {
@@ -296,7 +322,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         // The compaction revision is read after the view is taken, so it is at least the view's own: reads the view
         // could still serve may be refused as compacted, never the other way round (etcd refuses below the store's
         // compaction revision too, whatever a read transaction could still see).
-        return new MvccView(reads, view, meta, history, compactRevision);
+        return new MvccView(reads, view, meta, history, revisions, compactRevision);
     }
 
     /**
@@ -365,6 +391,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                     + e);
         }
         group.discard();
+        groupChanges.clear();
         compactor.close();
         backend.close();
     }
@@ -513,6 +540,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                 batch.put(revisions, MvccLayout.revisionKey(writeRevision, sub++),
                         MvccLayout.linkedRevisionValue(kv == null, change.getValue(), k));
                 group.changed(key, kv, k.length + record.length);
+                groupChanges.add(new StoreChange(writeRevision, key, kv, change.getValue()));
             }
             recorded();
             revision = writeRevision;

@@ -154,8 +154,13 @@ public final class AutoCompaction {
         return rounded;
     }
 
-    /** Go's duration syntax ({@code 1h30m}, {@code 1.5h}, {@code 500ms}) in milliseconds, NaN if malformed. */
-    private static double parseDuration(String text) {
+    /**
+     * Parses Go's duration syntax ({@code 1h30m}, {@code 1.5h}, {@code 500ms}), which etcd's duration flags use.
+     *
+     * @param text the duration
+     * @return the duration in milliseconds, NaN if malformed
+     */
+    public static double parseDuration(String text) {
         if (text.isEmpty()) {
             return Double.NaN;
         }

@@ -17,6 +17,7 @@ import io.flotilla.kv.backend.BackendContext;
 import io.flotilla.kv.backend.Backends;
 import io.flotilla.kv.service.mvcc.KvStateMachine;
 import io.flotilla.kv.service.mvcc.MvccStore;
+import io.flotilla.kv.service.watch.WatchHub;
 import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.NotLeaderException;
 import io.flotilla.raft.api.RaftNode;
@@ -78,6 +79,7 @@ public final class KvNode implements AutoCloseable {
 
     private final RaftNode raft;
     private final KvStateMachine stateMachine;
+    private final WatchHub watches;
     private final ClusterMembers members;
     private final NodeId self;
     private final long memberId;
@@ -100,9 +102,11 @@ public final class KvNode implements AutoCloseable {
     /** Requests waiting for a leader to be elected; completed when the engine reports one (no polling). */
     private final Set<CompletableFuture<NodeId>> waitingForLeader = ConcurrentHashMap.newKeySet();
 
-    private KvNode(RaftNode raft, KvStateMachine stateMachine, ServerSettings settings, ReadForwarder forwarder) {
+    private KvNode(RaftNode raft, KvStateMachine stateMachine, WatchHub watches, ServerSettings settings,
+                   ReadForwarder forwarder) {
         this.raft = raft;
         this.stateMachine = stateMachine;
+        this.watches = watches;
         this.members = new ClusterMembers(settings.members());
         this.self = settings.self();
         this.memberId = ClusterMembers.memberId(self);
@@ -116,6 +120,7 @@ public final class KvNode implements AutoCloseable {
         this.autoCompaction = AutoCompaction.of(backendSettings.autoCompactionMode(),
                 backendSettings.autoCompactionRetention());
         this.forwarder = forwarder;
+        watches.headers(this::header);
         raft.addLeadershipListener(this::leadershipChanged);
         if (quotaBytes == Long.MAX_VALUE) {
             LOG.warn("member {}: the backend quota is disabled (quotaBackendBytes < 0)", self);
@@ -146,6 +151,9 @@ public final class KvNode implements AutoCloseable {
      */
     public static KvNode start(ServerSettings settings, ReadForwarder forwarder) {
         KvStateMachine stateMachine = new KvStateMachine(openStore(settings));
+        // Before the engine starts: entries it applies on start (a replay after a restart) are published too.
+        WatchHub watches = new WatchHub(stateMachine.store(), settings.self().value(), settings.maxRequestBytes(),
+                settings.watchProgressNotifyInterval(), NodeError.STOPPED::exception);
         Map<NodeId, String> peers = settings.members().stream()
                 .collect(Collectors.toMap(MemberInfo::id, m -> m.peerAddress().toString()));
         RaftNodeConfig config = new RaftNodeConfig(settings.self(), peers, settings.dataDirectory(),
@@ -154,11 +162,12 @@ public final class KvNode implements AutoCloseable {
         try {
             raft = Plugins.engine(ENGINE).start(config, stateMachine);
         } catch (RuntimeException e) {
+            watches.close();
             stateMachine.close();
             forwarder.close();
             throw e;
         }
-        return new KvNode(raft, stateMachine, settings, forwarder);
+        return new KvNode(raft, stateMachine, watches, settings, forwarder);
     }
 
     /**
@@ -196,6 +205,11 @@ public final class KvNode implements AutoCloseable {
     /** Returns this member's Raft id. */
     public NodeId self() {
         return self;
+    }
+
+    /** {@return the member's watchers} */
+    public WatchHub watches() {
+        return watches;
     }
 
     /** Returns the configured members. */
@@ -617,6 +631,7 @@ public final class KvNode implements AutoCloseable {
     /** Closes the Raft node (pending requests fail with "server stopped"), then the forwarding channels. */
     @Override
     public void close() {
+        watches.close(); // streams end with "server stopped" first, so clients move to another member
         raft.close();
         maintenance.shutdownNow();
         try {

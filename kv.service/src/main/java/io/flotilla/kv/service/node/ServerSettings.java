@@ -3,6 +3,7 @@ package io.flotilla.kv.service.node;
 import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.RaftOptions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,6 +20,8 @@ import java.util.Objects;
  * @param transportOptions options for the transport
  * @param maxRequestBytes  the largest encoded write request accepted
  * @param backend          where and how the MVCC state is kept
+ * @param watchProgressNotifyInterval how often watchers that asked for progress notifications get one (etcd's
+ *                         {@code experimental-watch-progress-notify-interval}, 10 minutes by default)
  */
 public record ServerSettings(
         NodeId self,
@@ -28,7 +31,11 @@ public record ServerSettings(
         Map<String, String> logStoreOptions,
         Map<String, String> transportOptions,
         int maxRequestBytes,
-        BackendSettings backend) {
+        BackendSettings backend,
+        Duration watchProgressNotifyInterval) {
+
+    /** etcd's default progress notification interval. */
+    public static final Duration DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL = Duration.ofMinutes(10);
 
     /**
      * Validates the settings.
@@ -40,6 +47,11 @@ public record ServerSettings(
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         Objects.requireNonNull(raftOptions, "raftOptions");
         Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(watchProgressNotifyInterval, "watchProgressNotifyInterval");
+        if (watchProgressNotifyInterval.toMillis() < 1) {
+            throw new IllegalArgumentException("watchProgressNotifyInterval must be at least 1ms, got "
+                    + watchProgressNotifyInterval);
+        }
         members = List.copyOf(members);
         logStoreOptions = Map.copyOf(logStoreOptions);
         transportOptions = Map.copyOf(transportOptions);
@@ -50,6 +62,25 @@ public record ServerSettings(
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException("maxRequestBytes must be at least 1, got " + maxRequestBytes);
         }
+    }
+
+    /**
+     * Settings with etcd's default progress notification interval.
+     *
+     * @param self             this member's id
+     * @param dataDirectory    where the member keeps its data
+     * @param members          every member of the initial cluster
+     * @param raftOptions      engine options
+     * @param logStoreOptions  options for the log store
+     * @param transportOptions options for the transport
+     * @param maxRequestBytes  the largest encoded write request accepted
+     * @param backend          where and how the MVCC state is kept
+     */
+    public ServerSettings(NodeId self, Path dataDirectory, List<MemberInfo> members, RaftOptions raftOptions,
+                          Map<String, String> logStoreOptions, Map<String, String> transportOptions,
+                          int maxRequestBytes, BackendSettings backend) {
+        this(self, dataDirectory, members, raftOptions, logStoreOptions, transportOptions, maxRequestBytes, backend,
+                DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL);
     }
 
     /**

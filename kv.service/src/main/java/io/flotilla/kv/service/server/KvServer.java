@@ -5,6 +5,7 @@ import io.flotilla.kv.service.api.ExtensionApi;
 import io.flotilla.kv.service.api.ForwardingApi;
 import io.flotilla.kv.service.api.KvApi;
 import io.flotilla.kv.service.api.MaintenanceApi;
+import io.flotilla.kv.service.api.WatchApi;
 import io.flotilla.kv.service.node.HostPort;
 import io.flotilla.kv.service.api.GrpcReadForwarder;
 import io.flotilla.kv.service.node.KvNode;
@@ -73,6 +74,7 @@ public final class KvServer implements AutoCloseable {
                 // blocks, so they run on the network thread instead of paying a hand-off to gRPC's default pool.
                 .directExecutor()
                 .addService(new KvApi(node))
+                .addService(new WatchApi(node.watches()))
                 .addService(new ClusterApi(node))
                 .addService(new MaintenanceApi(node))
                 .addService(new ExtensionApi(node))
@@ -108,6 +110,7 @@ public final class KvServer implements AutoCloseable {
         LOG.info("member {} shutting down: no new requests; {} ms for requests in flight", node.self(),
                 shutdownGrace.toMillis());
         grpc.shutdown();
+        node.watches().close(); // watch streams never end by themselves: end them, so the grace is for requests
         try {
             if (!grpc.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("member {}: requests still in flight after {} ms are cancelled", node.self(),

@@ -65,6 +65,16 @@ class CliTest {
     }
 
     @Test
+    void watchPrintsEventsAsEtcdctlDoes() throws Exception {
+        assertEquals(0, cli("put", "wat/a", "1").code());
+        long rev = cluster.server(cluster.awaitLeader(Duration.ofSeconds(10))).node().revision();
+        cli("put", "wat/a", "2");
+        cli("del", "wat/a");
+        assertEquals(new Run(0, "PUT\nwat/a\n1\nPUT\nwat/a\n1\nwat/a\n2\nDELETE\nwat/a\n2\nwat/a\n\n", ""),
+                cli("watch", "wat/", "--prefix", "--rev", Long.toString(rev), "--prev-kv", "--max-events", "3"));
+    }
+
+    @Test
     void prefixRangeRevisionAndCount() {
         cli("put", "pfx/1", "one");
         cli("put", "pfx/2", "two");

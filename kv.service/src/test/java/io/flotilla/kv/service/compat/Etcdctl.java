@@ -40,6 +40,72 @@ final class Etcdctl {
         return Optional.empty();
     }
 
+    /**
+     * Starts a long-running etcdctl command (watch, lock, elect) whose output is read line by line as it comes.
+     *
+     * @param args the command and its flags
+     * @return the running command; close it
+     */
+    Running start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--endpoints=" + endpoint,
+                "--dial-timeout=5s"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("ETCDCTL_API", "3");
+        return new Running(builder.start());
+    }
+
+    /** A long-running etcdctl: one thread reads its output (and error output) into a queue of lines. */
+    static final class Running implements AutoCloseable {
+
+        private final Process process;
+        private final java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        private Running(Process process) {
+            this.process = process;
+            Thread reader = new Thread(() -> {
+                try (java.io.BufferedReader in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        lines.add(line);
+                    }
+                } catch (IOException e) {
+                    // the process was destroyed
+                }
+            }, "etcdctl-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Reads the next {@code count} lines, failing after 15 s. */
+        List<String> next(int count) throws InterruptedException {
+            List<String> out = new ArrayList<>();
+            while (out.size() < count) {
+                String line = lines.poll(15, TimeUnit.SECONDS);
+                if (line == null) {
+                    throw new AssertionError("etcdctl printed only " + out + " within 15 s, expected " + count
+                            + " lines");
+                }
+                out.add(line);
+            }
+            return out;
+        }
+
+        /** Waits for the command to exit by itself; returns everything it printed that was not read yet. */
+        String awaitExit() throws InterruptedException {
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                throw new AssertionError("etcdctl did not exit within 15 s; it printed " + lines);
+            }
+            Thread.sleep(100); // the reader drains the last lines
+            return String.join("\n", lines);
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
     Result run(String... args) throws IOException, InterruptedException {
         return runWithInput(null, args);
     }

@@ -131,6 +131,31 @@ class EtcdctlCompatibilityTest {
     }
 
     @Test
+    void watchReplaysHistoryThenFollowsNewChangesWithPreviousValues() throws Exception {
+        String json = ok(etcdctl.run("put", "w/a", "1", "-w", "json")).out();
+        long revision = Long.parseLong(json.replaceAll("(?s).*\"revision\":(\\d+).*", "$1"));
+        try (Etcdctl.Running watch = etcdctl.start("watch", "--prefix", "w/", "--rev=" + revision, "--prev-kv")) {
+            // The past (from --rev), then what happens while it watches; each event shows the previous value first.
+            assertEquals(List.of("PUT", "w/a", "1"), watch.next(3));
+            ok(etcdctl.run("put", "w/a", "2"));
+            ok(etcdctl.run("del", "w/a"));
+            assertEquals(List.of("PUT", "w/a", "1", "w/a", "2", "DELETE", "w/a", "2", "w/a", ""), watch.next(10));
+        }
+    }
+
+    @Test
+    void watchOfACompactedRevisionFailsAsEtcds() throws Exception {
+        ok(etcdctl.run("put", "wc", "1"));
+        String json = ok(etcdctl.run("put", "wc", "2", "-w", "json")).out();
+        long revision = Long.parseLong(json.replaceAll("(?s).*\"revision\":(\\d+).*", "$1"));
+        ok(etcdctl.run("compaction", Long.toString(revision)));
+        try (Etcdctl.Running watch = etcdctl.start("watch", "wc", "--rev=" + (revision - 1))) {
+            String out = watch.awaitExit();
+            assertTrue(out.contains("required revision has been compacted"), out);
+        }
+    }
+
+    @Test
     void compaction() throws Exception {
         String json = ok(etcdctl.run("put", "c", "1", "-w", "json")).out();
         long revision = Long.parseLong(json.replaceAll("(?s).*\"revision\":(\\d+).*", "$1"));

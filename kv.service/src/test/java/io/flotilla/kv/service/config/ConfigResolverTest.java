@@ -64,6 +64,23 @@ class ConfigResolverTest {
         assertEquals(1536 * 1024, config.settings().maxRequestBytes());
         assertEquals(ConfigResolver.DEFAULT_SHUTDOWN_GRACE, config.shutdownGrace());
         assertEquals(300, config.settings().raftOptions().electionTimeoutMinMillis());
+        assertEquals(Duration.ofMinutes(10), config.settings().watchProgressNotifyInterval());
+    }
+
+    @Test
+    void theWatchProgressIntervalTakesEtcdsDurationsAndRefusesOthers() {
+        String base = """
+                nodeId: n1
+                cluster: {n1: {peer: "127.0.0.1:2380", client: "127.0.0.1:2379"}}
+                logStore: {name: memory}
+                transport: {name: in-jvm}
+                """;
+        assertEquals(Duration.ofMillis(1500), ConfigResolver.resolve(ConfigLoader.parse(
+                base + "watchProgressNotifyInterval: 1.5s\n", "test")).settings().watchProgressNotifyInterval());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigResolver.resolve(ConfigLoader.parse(
+                base + "watchProgressNotifyInterval: soon\n", "test")));
+        assertEquals(List.of("watchProgressNotifyInterval: must be a duration of at least 1ms such as 10m or 500ms,"
+                + " got 'soon'"), e.problems());
     }
 
     @Test

@@ -80,6 +80,11 @@ public final class ProcessCluster implements AutoCloseable {
         return servers.get(i);
     }
 
+    /** Returns a member's client address. */
+    public HostPort clientAddress(int i) {
+        return clientAddresses.get(i);
+    }
+
     /** Returns a channel to a member's client port. */
     public ManagedChannel channel(int i) {
         return channels.get(i);
