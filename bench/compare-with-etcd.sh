@@ -28,12 +28,9 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-if ! command -v etcd >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
-fi
+. "$root/bench/lib/clusters.sh"
+ensure_etcd
 bench() { JAVA_OPTS="-Xmx1g" "$root/kv.service/bin/flotilla" bench --quiet "$@"; }
-pids=()
-stop_all() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 trap stop_all EXIT INT TERM
 
 # name | flotilla bench arguments
@@ -45,9 +42,6 @@ workloads=(
   "serializable read, 256 clients|--clients 256 --conns 16 --write-ratio 0 --read-mode serializable"
   "90% read / 10% write, 256 clients|--clients 256 --conns 16 --write-ratio 0.1"
 )
-
-# CPU time (user + system, in clock ticks) used so far by the given processes.
-cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
 
 run_all() { # system endpoints
   local system="$1" eps="$2" i=0 before after
@@ -72,27 +66,13 @@ run_all() { # system endpoints
 
 echo "results in $out"
 # --- etcd ---
-for i in 1 2 3; do
-  etcd --name e$i --data-dir "$out/etcd-e$i" \
-    --listen-client-urls http://127.0.0.1:${i}2379 --advertise-client-urls http://127.0.0.1:${i}2379 \
-    --listen-peer-urls http://127.0.0.1:${i}2380 --initial-advertise-peer-urls http://127.0.0.1:${i}2380 \
-    --initial-cluster e1=http://127.0.0.1:12380,e2=http://127.0.0.1:22380,e3=http://127.0.0.1:32380 \
-    --initial-cluster-state new --log-level error > "$out/etcd-e$i.log" 2>&1 &
-  pids+=($!)
-done
-sleep 5
-run_all etcd 127.0.0.1:12379,127.0.0.1:22379,127.0.0.1:32379
+start_etcd
+run_all etcd "$ENDPOINTS"
 stop_all
 
 # --- Flotilla ---
-members="--member n1=127.0.0.1:12380/127.0.0.1:12379 --member n2=127.0.0.1:22380/127.0.0.1:22379 --member n3=127.0.0.1:32380/127.0.0.1:32379"
-for i in 1 2 3; do
-  JAVA_OPTS="-Xmx1g" "$root/kv.service/bin/flotilla-server" --node-id n$i --data-dir "$out/flotilla-n$i" \
-    --log-store "$store" --log-store-option sync=true $members > "$out/flotilla-n$i.log" 2>&1 &
-  pids+=($!)
-done
-sleep 8
-run_all flotilla 127.0.0.1:12379,127.0.0.1:22379,127.0.0.1:32379
+SERVER_OPTS="-Xmx1g" start_flotilla "$store"
+run_all flotilla "$ENDPOINTS"
 stop_all
 
 # --- table ---

@@ -49,6 +49,11 @@ abstract class ClientCommand implements Callable<Integer> {
             err.println("flotilla: " + ClientErrors.describe(e, endpoints));
             err.flush();
             return 1;
+        } catch (IllegalArgumentException e) { // an argument only the command could check, e.g. a lease ID
+            out.flush();
+            err.println("flotilla: " + e.getMessage());
+            err.flush();
+            return 2;
         }
     }
 

@@ -22,10 +22,14 @@ final class PutCommand extends ClientCommand.Direct {
     @Option(names = "--prev-kv", description = "Also print the key's previous value.")
     boolean prevKv;
 
+    @Option(names = "--lease", paramLabel = "ID", description = "Attach the key to a lease (hexadecimal ID, as "
+            + "'flotilla lease grant' prints it).")
+    String lease;
+
     @Override
     int run(Endpoints endpoints, PrintWriter out) {
         PutRequest request = PutRequest.newBuilder().setKey(Keys.bytes(key)).setValue(Keys.bytes(value))
-                .setPrevKv(prevKv).build();
+                .setPrevKv(prevKv).setLease(lease == null ? 0 : LeaseCommand.parseId(lease)).build();
         PutResponse response = endpoints.write(channel -> KVGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(endpoints.timeout().toMillis(), TimeUnit.MILLISECONDS).put(request));
         out.println("OK");

@@ -27,6 +27,10 @@ public enum KvError {
     FUTURE_REVISION(StatusCode.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision"),
     /** A request naming a lease: this server grants none, so every lease is unknown. */
     LEASE_NOT_FOUND(StatusCode.NOT_FOUND, "etcdserver: requested lease not found"),
+    /** A grant of a lease ID in use (etcd's {@code ErrGRPCLeaseExist}). */
+    LEASE_EXISTS(StatusCode.FAILED_PRECONDITION, "etcdserver: lease already exists"),
+    /** A grant above etcd's {@code MaxLeaseTTL}, 9,000,000,000 s (etcd's {@code ErrGRPCLeaseTTLTooLarge}). */
+    LEASE_TTL_TOO_LARGE(StatusCode.OUT_OF_RANGE, "etcdserver: too large lease TTL"),
     /**
      * A write that would grow the store while a NOSPACE alarm is active, or that would take the backend past its
      * quota (etcd's {@code ErrGRPCNoSpace}).

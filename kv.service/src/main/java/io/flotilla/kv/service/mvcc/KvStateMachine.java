@@ -13,6 +13,9 @@ import io.flotilla.kv.service.internal.proto.etcd.AlarmResponse;
 import io.flotilla.kv.service.internal.proto.etcd.AlarmType;
 import io.flotilla.kv.service.internal.proto.etcd.HashKVRequest;
 import io.flotilla.kv.service.internal.proto.etcd.HashKVResponse;
+import io.flotilla.kv.service.internal.proto.etcd.LeaseCheckpointResponse;
+import io.flotilla.kv.service.internal.proto.etcd.LeaseGrantResponse;
+import io.flotilla.kv.service.internal.proto.etcd.LeaseRevokeResponse;
 import io.flotilla.kv.service.internal.proto.etcd.ResponseHeader;
 import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.StateMachine;
@@ -50,6 +53,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     private final MvccStore store;
     private final KvStore kv;
     private final Alarms alarms;
+    private final LeaseStore leases;
     private volatile long revision;
     private volatile String backendFault;
     private volatile boolean backendOutOfSpace;
@@ -62,7 +66,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      */
     public KvStateMachine(MvccStore store) {
         this.store = store;
-        this.kv = new KvStore(store);
+        this.leases = new LeaseStore(store);
+        this.kv = new KvStore(store, leases::exists);
         this.alarms = new Alarms(store);
         this.revision = store.revision();
     }
@@ -70,6 +75,11 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     /** Returns the store underneath. */
     public MvccStore store() {
         return store;
+    }
+
+    /** {@return the replicated leases} */
+    public LeaseStore leases() {
+        return leases;
     }
 
     /**
@@ -237,6 +247,22 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
                 case COMPACTION -> CommandResult.newBuilder().setCompaction(kv.compact(command.getCompaction())).build();
                 case APPEND -> CommandResult.newBuilder().setAppend(kv.append(command.getAppend())).build();
                 case ALARM -> CommandResult.newBuilder().setAlarm(alarm(command.getAlarm())).build();
+                case LEASE_GRANT -> {
+                    LeaseStore.Lease l = leases.grant(command.getLeaseGrant().getID(), command.getLeaseGrant().getTTL());
+                    yield CommandResult.newBuilder().setLeaseGrant(LeaseGrantResponse.newBuilder()
+                            .setHeader(ResponseHeader.newBuilder().setRevision(store.revision()))
+                            .setID(l.id()).setTTL(l.ttl())).build();
+                }
+                case LEASE_REVOKE -> {
+                    long rev = leases.revoke(command.getLeaseRevoke().getID());
+                    yield CommandResult.newBuilder().setLeaseRevoke(LeaseRevokeResponse.newBuilder()
+                            .setHeader(ResponseHeader.newBuilder().setRevision(rev))).build();
+                }
+                case LEASE_CHECKPOINT -> {
+                    leases.checkpoint(command.getLeaseCheckpoint().getCheckpointsList());
+                    yield CommandResult.newBuilder().setLeaseCheckpoint(LeaseCheckpointResponse.newBuilder()
+                            .setHeader(ResponseHeader.newBuilder().setRevision(store.revision()))).build();
+                }
                 default -> failure(StatusCode.INTERNAL, "empty command");
             };
         } catch (KvException e) {
@@ -250,7 +276,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      */
     private void checkAlarms(Command command) {
         switch (command.getRequestCase()) {
-            case PUT, APPEND, TXN, DELETE_RANGE, COMPACTION -> {
+            case PUT, APPEND, TXN, DELETE_RANGE, COMPACTION, LEASE_GRANT, LEASE_REVOKE, LEASE_CHECKPOINT -> {
                 if (alarms.isActive(AlarmType.CORRUPT)) {
                     throw KvError.CORRUPT.exception();
                 }
@@ -260,7 +286,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             }
         }
         boolean grows = switch (command.getRequestCase()) {
-            case PUT, APPEND -> true;
+            case PUT, APPEND, LEASE_GRANT -> true; // etcd's capped applier refuses LeaseGrant too
             case TXN -> Quota.cost(command.getTxn()) > 0;
             default -> false;
         };
@@ -395,6 +421,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     public void restoreSnapshot(InputStream in, long lastIncludedIndex) throws IOException {
         SnapshotCodec.restore(store, in, lastIncludedIndex);
         alarms.reload();
+        leases.reload();
         revision = store.revision();
     }
 

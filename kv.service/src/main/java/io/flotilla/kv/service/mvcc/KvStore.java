@@ -34,14 +34,27 @@ import java.util.List;
 public final class KvStore {
 
     private final MvccStore store;
+    private final java.util.function.LongPredicate leaseExists;
 
     /**
-     * Serves requests over an existing store.
+     * Serves requests over an existing store without leases: a put naming a lease is refused as etcd refuses an
+     * unknown one.
      *
      * @param store the store
      */
     public KvStore(MvccStore store) {
+        this(store, id -> false);
+    }
+
+    /**
+     * Serves requests over an existing store whose leases are known.
+     *
+     * @param store       the store
+     * @param leaseExists tells whether a lease exists (a put may attach a key only to an existing lease)
+     */
+    public KvStore(MvccStore store, java.util.function.LongPredicate leaseExists) {
         this.store = store;
+        this.leaseExists = leaseExists;
     }
 
     /** Returns the multi-version store underneath. */
@@ -275,7 +288,7 @@ public final class KvStore {
     }
 
     private void checkPutTarget(PutRequest r) {
-        if (r.getLease() != 0) {
+        if (r.getLease() != 0 && !leaseExists.test(r.getLease())) {
             throw KvError.LEASE_NOT_FOUND.exception();
         }
         if ((r.getIgnoreValue() || r.getIgnoreLease())

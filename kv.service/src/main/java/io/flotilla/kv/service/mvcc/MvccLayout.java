@@ -43,12 +43,22 @@ final class MvccLayout {
     static final String REVISIONS = "revisions";
     static final String META = "meta";
     static final String ALARMS = "alarms";
+    /** Lease ID (8 bytes) → granted TTL and checkpointed remaining TTL, seconds (8 bytes each). */
+    static final String LEASES = "leases";
+    /** Lease ID (8 bytes) followed by a user key → nothing: the keys attached to each lease. */
+    static final String LEASE_KEYS = "lease_keys";
 
     /**
      * Every table, in the order a snapshot lists them. The legacy table stays declared so that a store or a snapshot
      * of the earlier layout can still be opened, and then migrated.
      */
-    static final List<String> TABLES = List.of(META, KEYS, HISTORY, REVISIONS, ALARMS, LEGACY_LATEST);
+    static final List<String> TABLES = List.of(META, KEYS, HISTORY, REVISIONS, ALARMS, LEGACY_LATEST, LEASES,
+            LEASE_KEYS);
+
+    /** Returns the {@link #LEASE_KEYS} key of a key attached to a lease. */
+    static byte[] leaseKey(long lease, byte[] userKey) {
+        return ByteBuffer.allocate(8 + userKey.length).putLong(lease).put(userKey).array();
+    }
 
     static final byte[] APPLIED_INDEX = ascii("applied_index");
     static final byte[] REVISION = ascii("revision");

@@ -45,6 +45,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     private final Table history;
     private final Table revisions;
     private final Table meta;
+    private final Table leaseKeys;
     private Compactor compactor;
     private volatile long revision;
     /** Volatile: a view opened on another thread reads it (see {@link #openView()}). */
@@ -75,6 +76,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         this.history = backend.table(MvccLayout.HISTORY);
         this.revisions = backend.table(MvccLayout.REVISIONS);
         this.meta = backend.table(MvccLayout.META);
+        this.leaseKeys = backend.table(MvccLayout.LEASE_KEYS);
         this.group = new ApplyGroup(backend);
         this.reads = new MvccReads(keys, history);
         this.compactor = new Compactor(backend, history, revisions, meta);
@@ -127,6 +129,27 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      */
     public void listen(ChangeListener listener) {
         this.listener = listener;
+    }
+
+    /**
+     * Adds a write outside the key space (a lease) to the group, written with the next {@link #flush()} and the
+     * applied index; it changes no revision.
+     *
+     * @param table the table
+     * @param key   the key
+     * @param value the value, or null to delete
+     */
+    void groupWrite(Table table, byte[] key, byte[] value) {
+        io.flotilla.kv.backend.WriteBatch batch = group.batch();
+        if (value == null) {
+            batch.delete(table, key);
+        } else {
+            batch.put(table, key, value);
+        }
+    }
+
+    /** A write outside the key space that goes with a write batch; a null value deletes. */
+    private record ExtraWrite(Table table, byte[] key, byte[] value) {
     }
 
     /** Returns the backend underneath. */
@@ -411,8 +434,23 @@ public final class MvccStore implements RangeSource, AutoCloseable {
          * key's change before this one (0 if none since it was created), which compaction uses.
          */
         private final Map<ByteString, Long> order = new LinkedHashMap<>();
+        /** Lease attachments the batch changes: (lease, key) → attached (true) or detached (false). */
+        private final Map<ByteString, Boolean> leaseLinks = new LinkedHashMap<>();
+        /** Writes outside the key space that go with the batch (a revoked lease's entry). */
+        private final List<ExtraWrite> extra = new ArrayList<>();
 
         private WriteBatch() {
+        }
+
+        /** Adds a write outside the key space to the batch, e.g. deleting a revoked lease with its keys. */
+        void alsoWrite(Table table, byte[] key, byte[] value) {
+            extra.add(new ExtraWrite(table, key, value));
+        }
+
+        private void link(long lease, ByteString key, boolean attached) {
+            if (lease != 0) {
+                leaseLinks.put(ByteString.copyFrom(MvccLayout.leaseKey(lease, key.toByteArray())), attached);
+            }
         }
 
         /** Returns the revision the batch's changes carry. */
@@ -482,6 +520,11 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                     .setModRevision(writeRevision)
                     .setVersion(previous == null ? 1 : previous.version() + 1)
                     .build();
+            long oldLease = previous == null ? 0 : previous.lease();
+            if (oldLease != lease) {
+                link(oldLease, key, false);
+                link(lease, key, true);
+            }
             change(key, kv, previous == null ? 0 : previous.modRevision());
             return kv;
         }
@@ -495,6 +538,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         public List<KeyValue> deleteRange(KeyRange range) {
             List<KeyValue> deleted = scan(range, readRevision(), Integer.MAX_VALUE).kvs();
             for (KeyValue kv : deleted) {
+                link(kv.getLease(), kv.getKey(), false);
                 change(kv.getKey(), null, kv.getModRevision());
             }
             return deleted;
@@ -508,6 +552,16 @@ public final class MvccStore implements RangeSource, AutoCloseable {
             pending.put(key, kv);
         }
 
+        private void writeExtra(io.flotilla.kv.backend.WriteBatch batch) {
+            for (ExtraWrite w : extra) {
+                if (w.value() == null) {
+                    batch.delete(w.table(), w.key());
+                } else {
+                    batch.put(w.table(), w.key(), w.value());
+                }
+            }
+        }
+
         /**
          * Ends the batch: adds its changes to the group, which {@link #flush()} writes to the backend with the applied
          * index, atomically; the store revision becomes {@link #writeRevision()} if anything changed.
@@ -516,6 +570,11 @@ public final class MvccStore implements RangeSource, AutoCloseable {
          */
         public long end() {
             if (pending.isEmpty()) {
+                if (!extra.isEmpty()) {
+                    synchronized (MvccStore.this) {
+                        writeExtra(group.batch());
+                    }
+                }
                 return revision;
             }
             synchronized (MvccStore.this) {
@@ -542,6 +601,14 @@ public final class MvccStore implements RangeSource, AutoCloseable {
                 group.changed(key, kv, k.length + record.length);
                 groupChanges.add(new StoreChange(writeRevision, key, kv, change.getValue()));
             }
+            for (Map.Entry<ByteString, Boolean> link : leaseLinks.entrySet()) {
+                if (link.getValue()) {
+                    batch.put(leaseKeys, link.getKey().toByteArray(), new byte[0]);
+                } else {
+                    batch.delete(leaseKeys, link.getKey().toByteArray());
+                }
+            }
+            writeExtra(batch);
             recorded();
             revision = writeRevision;
             return revision;

@@ -173,6 +173,10 @@ public final class MvccView implements RangeSource, AutoCloseable {
         return record == null || record.length == 0 ? null : MvccReads.decode(record);
     }
 
+    BackendView backendView() {
+        return view;
+    }
+
     /** Releases what the view pins in the backend. */
     @Override
     public void close() {

@@ -80,6 +80,7 @@ public final class KvNode implements AutoCloseable {
     private final RaftNode raft;
     private final KvStateMachine stateMachine;
     private final WatchHub watches;
+    private final Leases leases;
     private final ClusterMembers members;
     private final NodeId self;
     private final long memberId;
@@ -121,7 +122,10 @@ public final class KvNode implements AutoCloseable {
                 backendSettings.autoCompactionRetention());
         this.forwarder = forwarder;
         watches.headers(this::header);
+        this.leases = new Leases(this, stateMachine.leases(), settings.raftOptions().electionTimeoutMaxMillis(),
+                memberId, Leases.DEFAULT_CHECKPOINT_INTERVAL_MILLIS);
         raft.addLeadershipListener(this::leadershipChanged);
+        leases.leadershipChanged(raft.status().role() == RaftRole.LEADER);
         if (quotaBytes == Long.MAX_VALUE) {
             LOG.warn("member {}: the backend quota is disabled (quotaBackendBytes < 0)", self);
         } else if (quotaBytes > MAX_RECOMMENDED_QUOTA_BYTES) {
@@ -130,6 +134,10 @@ public final class KvNode implements AutoCloseable {
         }
         timer.scheduleWithFixedDelay(this::checkBackend, BACKEND_CHECK_MILLIS, BACKEND_CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(leases::revokeExpired, Leases.EXPIRY_CHECK_MILLIS, Leases.EXPIRY_CHECK_MILLIS,
+                TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(leases::checkpointAll, leases.checkpointIntervalMillis,
+                leases.checkpointIntervalMillis, TimeUnit.MILLISECONDS);
         if (autoCompaction != null) {
             LOG.info("member {}: auto-compaction mode {}, retention {} (revision sampled every {} ms; the leader "
                     + "compacts)",
@@ -205,6 +213,33 @@ public final class KvNode implements AutoCloseable {
     /** Returns this member's Raft id. */
     public NodeId self() {
         return self;
+    }
+
+    /** {@return the member's leases} */
+    public Leases leases() {
+        return leases;
+    }
+
+    /** {@return whether this member leads} */
+    boolean isLeader() {
+        return raft.status().role() == RaftRole.LEADER;
+    }
+
+    /** {@return the leader's client address, once a leader is known (up to the request timeout)} */
+    CompletableFuture<HostPort> leaderAddress() {
+        return leader().thenApply(this::clientAddress);
+    }
+
+    ReadForwarder forwarder() {
+        return forwarder;
+    }
+
+    long requestTimeoutMillis() {
+        return requestTimeoutMillis;
+    }
+
+    MvccStore store() {
+        return stateMachine.store();
     }
 
     /** {@return the member's watchers} */
@@ -519,6 +554,13 @@ public final class KvNode implements AutoCloseable {
      * @return the answer, including refusals
      */
     public CompletableFuture<QueryResult> queryLocally(Query query) {
+        if (query.hasLeaseRenew() || query.hasLeaseTimeToLive()) {
+            try {
+                return CompletableFuture.completedFuture(leases.answerAsLeader(query));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         return queryRaft(query, ReadConsistency.LINEARIZABLE).exceptionallyCompose(failure ->
                 CompletableFuture.failedFuture(Failures.unwrap(failure) instanceof NotLeaderException
                         ? NodeError.NOT_LEADER.exception() : failure));
@@ -565,6 +607,7 @@ public final class KvNode implements AutoCloseable {
      * that what they do next (propose, forward) never runs on the engine's thread.
      */
     private void leadershipChanged(RaftStatus status) {
+        leases.leadershipChanged(status.role() == RaftRole.LEADER);
         knownLeader(status).ifPresent(leader -> {
             try {
                 timer.execute(() -> waitingForLeader.forEach(f -> complete(f, leader)));

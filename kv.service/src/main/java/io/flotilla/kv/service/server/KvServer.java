@@ -4,6 +4,7 @@ import io.flotilla.kv.service.api.ClusterApi;
 import io.flotilla.kv.service.api.ExtensionApi;
 import io.flotilla.kv.service.api.ForwardingApi;
 import io.flotilla.kv.service.api.KvApi;
+import io.flotilla.kv.service.api.LeaseApi;
 import io.flotilla.kv.service.api.MaintenanceApi;
 import io.flotilla.kv.service.api.WatchApi;
 import io.flotilla.kv.service.node.HostPort;
@@ -75,6 +76,7 @@ public final class KvServer implements AutoCloseable {
                 .directExecutor()
                 .addService(new KvApi(node))
                 .addService(new WatchApi(node.watches()))
+                .addService(new LeaseApi(node))
                 .addService(new ClusterApi(node))
                 .addService(new MaintenanceApi(node))
                 .addService(new ExtensionApi(node))

@@ -75,6 +75,27 @@ class CliTest {
     }
 
     @Test
+    void leaseCommandsPrintWhatEtcdctlPrints() {
+        Run grant = cli("lease", "grant", "60");
+        assertEquals(0, grant.code(), grant.toString());
+        assertTrue(grant.out().matches("lease [0-9a-f]{16} granted with TTL\\(60s\\)\n"), grant.out());
+        String id = grant.out().split(" ")[1];
+        assertEquals(new Run(0, "OK\n", ""), cli("put", "leased", "v", "--lease", id));
+        String ttl = cli("lease", "timetolive", id, "--keys").out();
+        assertTrue(ttl.startsWith("lease " + id + " granted with TTL(60s), remaining(")
+                && ttl.endsWith("s), attached keys([leased])\n"), ttl);
+        assertEquals(new Run(0, "lease " + id + " keepalived with TTL(60)\n", ""),
+                cli("lease", "keep-alive", id, "--once"));
+        assertTrue(cli("lease", "list").out().contains("\n" + id + "\n"));
+        assertEquals(new Run(0, "lease " + id + " revoked\n", ""), cli("lease", "revoke", id));
+        assertEquals(new Run(0, "", ""), cli("get", "leased"));
+        assertEquals(new Run(0, "lease " + id + " already expired\n", ""), cli("lease", "timetolive", id));
+        assertEquals(new Run(1, "", "flotilla: etcdserver: requested lease not found\n"), cli("lease", "revoke", id));
+        assertEquals(new Run(2, "", "flotilla: bad lease ID 'xyz': expected hexadecimal, as etcdctl prints\n"),
+                cli("lease", "revoke", "xyz"));
+    }
+
+    @Test
     void prefixRangeRevisionAndCount() {
         cli("put", "pfx/1", "one");
         cli("put", "pfx/2", "two");

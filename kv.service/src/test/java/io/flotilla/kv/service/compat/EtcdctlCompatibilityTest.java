@@ -156,6 +156,26 @@ class EtcdctlCompatibilityTest {
     }
 
     @Test
+    void leasesGrantAttachRenewListAndRevoke() throws Exception {
+        String granted = ok(etcdctl.run("lease", "grant", "60")).out();
+        assertTrue(granted.matches("lease [0-9a-f]+ granted with TTL\\(60s\\)\n"), granted);
+        String id = granted.split(" ")[1];
+        assertEquals("OK\n", ok(etcdctl.run("put", "--lease=" + id, "lk", "v")).out());
+        String ttl = ok(etcdctl.run("lease", "timetolive", id, "--keys")).out();
+        assertTrue(ttl.startsWith("lease " + id + " granted with TTL(60s), remaining(") && ttl.endsWith(
+                "s), attached keys([lk])\n"), ttl);
+        assertEquals("lease " + id + " keepalived with TTL(60)\n",
+                ok(etcdctl.run("lease", "keep-alive", "--once", id)).out());
+        assertTrue(ok(etcdctl.run("lease", "list")).out().contains(id + "\n"));
+        assertEquals("lease " + id + " revoked\n", ok(etcdctl.run("lease", "revoke", id)).out());
+        assertEquals("", ok(etcdctl.run("get", "lk")).out());
+        assertEquals("lease " + id + " already expired\n", ok(etcdctl.run("lease", "timetolive", id)).out());
+        Etcdctl.Result unknown = etcdctl.run("lease", "revoke", id);
+        assertTrue(unknown.code() != 0 && unknown.err().contains("etcdserver: requested lease not found"),
+                unknown.toString());
+    }
+
+    @Test
     void compaction() throws Exception {
         String json = ok(etcdctl.run("put", "c", "1", "-w", "json")).out();
         long revision = Long.parseLong(json.replaceAll("(?s).*\"revision\":(\\d+).*", "$1"));
