@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Watch benchmarks, etcd and Flotilla side by side on this machine: the same `flotilla bench-watch` workloads (etcd's
-# `benchmark watch-latency`: watchers spread over streams and members, puts at a fixed rate, each event timed from its
-# put being sent) against a 3-member etcd, then a 3-member Flotilla; one table with both.
+# Watch and lease benchmarks, etcd and Flotilla side by side on this machine: the same `flotilla bench-watch`
+# workloads (etcd's `benchmark watch-latency`: watchers spread over streams and members, puts at a fixed rate, each
+# event timed from its put being sent) and `flotilla bench-lease` (etcd's `benchmark lease-keepalive`: closed-loop
+# keep-alive streams) against a 3-member etcd, then a 3-member Flotilla; one table each with both.
 #
 #   bench/compare-watch-with-etcd.sh [--store rocksdb|lmdb|memory] [--duration 20s] [--warm-up 60s] [--out DIR]
 #
@@ -43,6 +44,8 @@ run_all() { # system
     bench_watch ${w#*|} --warmup 5s --duration "${duration}s" --json "$out/$system-$i.json" > "$out/$system-$i.txt"
     i=$((i + 1))
   done
+  JAVA_OPTS="-Xmx1g" "$root/kv.service/bin/flotilla" bench-lease --endpoints "$ENDPOINTS" --clients 64 --conns 8 \
+    --warmup 5s --duration "${duration}s" --json "$out/$system-lease.json" > "$out/$system-lease.txt"
 }
 
 echo "results in $out"
@@ -69,4 +72,10 @@ for i, name in enumerate(names):
     print(row)
 print("latencies in ms, from a put being sent to its event arriving; miss = events expected but not received;")
 print("put p50: the puts' own latency (sent to acknowledged) in the same run")
+print()
+print(f"{'lease keep-alive, 64 streams':40} {'renewals/s':>13} {'p50':>6} {'p99':>6} {'p99.9':>6} {'max':>6} {'errors':>6}")
+for system in ("etcd", "flotilla"):
+    r = json.load(open(os.path.join(out, f"{system}-lease.json")))
+    print(f"{system:40} {r['renewalsPerSecond']:13.0f} {r['p50Ms']:6.2f} {r['p99Ms']:6.2f} {r['p999Ms']:6.2f}"
+          f" {r['maxMs']:6.1f} {r['errors']:6d}")
 PY

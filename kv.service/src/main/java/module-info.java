@@ -1,6 +1,6 @@
 /**
- * Flotilla's replicated key-value store: an etcd v3 compatible gRPC server (KV, Cluster.MemberList,
- * Maintenance, plus Flotilla's Extension.Append) whose state is an MVCC store kept in an on-disk backend (found through
+ * Flotilla's replicated key-value store: an etcd v3 compatible gRPC server (KV, Watch, Lease, Lock, Election,
+ * Cluster.MemberList, Maintenance, plus Flotilla's Extension.Append) whose state is an MVCC store kept in an on-disk backend (found through
  * {@link io.flotilla.kv.backend.Backends}) and replicated by a Raft engine (found through
  * {@link io.flotilla.raft.api.spi.Plugins}); the server entry point and the {@code flotilla} CLI.
  *
@@ -33,6 +33,8 @@ module io.flotilla.kv.service {
     exports io.flotilla.kv.service.internal.proto.mvcc to com.google.protobuf;
     exports io.flotilla.kv.service.internal.proto.ext to com.google.protobuf;
     exports io.flotilla.kv.service.internal.proto.command to com.google.protobuf;
+    exports io.flotilla.kv.service.internal.proto.lock to com.google.protobuf;
+    exports io.flotilla.kv.service.internal.proto.election to com.google.protobuf;
 
     // Jackson fills the configuration classes, picocli the command classes, both by reflection.
     opens io.flotilla.kv.service.config to com.fasterxml.jackson.databind;

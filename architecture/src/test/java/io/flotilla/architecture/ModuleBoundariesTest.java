@@ -55,7 +55,8 @@ class ModuleBoundariesTest {
     @ArchTest
     static final ArchRule kvServiceKnowsGrpcOnlyAtItsEdge = noClasses()
             .that().resideInAnyPackage("io.flotilla.kv.service.node..", "io.flotilla.kv.service.mvcc..",
-                    "io.flotilla.kv.service.watch..", "io.flotilla.kv.service.config..")
+                    "io.flotilla.kv.service.watch..", "io.flotilla.kv.service.coordination..",
+                    "io.flotilla.kv.service.config..")
             .should().dependOnClassesThat().resideInAnyPackage("io.grpc..")
             .because("gRPC stays at kv.service's API edge (the api, server and cli packages): the member and the MVCC "
                     + "store report etcd's errors as KvExceptions, which the API turns into gRPC statuses");

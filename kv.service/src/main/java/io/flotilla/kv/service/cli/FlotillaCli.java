@@ -14,7 +14,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
         description = "Command-line client of a Flotilla key-value cluster.",
         subcommands = {GetCommand.class, PutCommand.class, DelCommand.class, AppendCommand.class, TxnCommand.class,
-                WatchCommand.class, LeaseCommand.class, WatchBenchCommand.class,
+                WatchCommand.class, LeaseCommand.class, LockCommand.class, ElectCommand.class,
+                WatchBenchCommand.class, LeaseBenchCommand.class,
                 MemberCommand.class, StatusCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the request failed or no server answered", "2:invalid usage"})

@@ -4,7 +4,9 @@ import io.flotilla.kv.service.api.ClusterApi;
 import io.flotilla.kv.service.api.ExtensionApi;
 import io.flotilla.kv.service.api.ForwardingApi;
 import io.flotilla.kv.service.api.KvApi;
+import io.flotilla.kv.service.api.ElectionApi;
 import io.flotilla.kv.service.api.LeaseApi;
+import io.flotilla.kv.service.api.LockApi;
 import io.flotilla.kv.service.api.MaintenanceApi;
 import io.flotilla.kv.service.api.WatchApi;
 import io.flotilla.kv.service.node.HostPort;
@@ -77,6 +79,8 @@ public final class KvServer implements AutoCloseable {
                 .addService(new KvApi(node))
                 .addService(new WatchApi(node.watches()))
                 .addService(new LeaseApi(node))
+                .addService(new LockApi(node))
+                .addService(new ElectionApi(node))
                 .addService(new ClusterApi(node))
                 .addService(new MaintenanceApi(node))
                 .addService(new ExtensionApi(node))

@@ -96,6 +96,18 @@ class CliTest {
     }
 
     @Test
+    void lockRunsACommandWhileHoldingTheLockAndReleasesIt() {
+        Run held = cli("lock", "--endpoints=" + endpoints, "cli-lock", "--", "sh", "-c", "exit 3");
+        assertEquals(3, held.code(), held.toString());
+        assertTrue(held.out().startsWith("cli-lock/"), held.out());
+        String key = held.out().strip();
+        assertEquals(new Run(0, "", ""), cli("get", key), "the lock's key is deleted once the command ends");
+        String lease = String.format("%16s", key.substring("cli-lock/".length())).replace(' ', '0');
+        assertEquals("lease " + lease + " already expired\n", cli("lease", "timetolive", lease).out(),
+                "the session's lease is revoked on the way out");
+    }
+
+    @Test
     void prefixRangeRevisionAndCount() {
         cli("put", "pfx/1", "one");
         cli("put", "pfx/2", "two");

@@ -91,6 +91,22 @@ final class Etcdctl {
             return out;
         }
 
+        /** {@return the next line if one comes within {@code millis}, else null} */
+        String poll(long millis) throws InterruptedException {
+            return lines.poll(millis, TimeUnit.MILLISECONDS);
+        }
+
+        /** Kills the command with SIGKILL: it cleans nothing up (its lease, say, is left to expire). */
+        void kill() throws InterruptedException {
+            process.destroyForcibly().waitFor();
+        }
+
+        /** Stops the command with SIGTERM, which etcdctl handles (elect resigns, lock unlocks). */
+        void terminate() throws InterruptedException {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+
         /** Waits for the command to exit by itself; returns everything it printed that was not read yet. */
         String awaitExit() throws InterruptedException {
             if (!process.waitFor(15, TimeUnit.SECONDS)) {

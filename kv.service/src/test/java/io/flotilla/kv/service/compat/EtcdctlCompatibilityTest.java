@@ -176,6 +176,36 @@ class EtcdctlCompatibilityTest {
     }
 
     @Test
+    void lockIsExclusiveAndPassesOnWhenTheHoldersSessionExpires() throws Exception {
+        try (Etcdctl.Running first = etcdctl.start("lock", "--ttl=2", "elock");
+             Etcdctl.Running second = etcdctl.start("lock", "--ttl=2", "elock")) {
+            String held = first.next(1).get(0);
+            assertTrue(held.startsWith("elock/"), held);
+            assertEquals(null, second.poll(1_000), "two holders at once");
+            first.kill(); // SIGKILL: its session lease is not revoked, it expires
+            String next = second.next(1).get(0);
+            assertTrue(next.startsWith("elock/") && !next.equals(held), next);
+        }
+    }
+
+    @Test
+    void electCampaignsAndListenersSeeTheLeader() throws Exception {
+        try (Etcdctl.Running leader = etcdctl.start("elect", "eelect", "first");
+             Etcdctl.Running listener = etcdctl.start("elect", "-l", "eelect")) {
+            List<String> won = leader.next(2);
+            assertTrue(won.get(0).startsWith("eelect/"), won.toString());
+            assertEquals("first", won.get(1));
+            assertEquals(won, listener.next(2));
+            try (Etcdctl.Running next = etcdctl.start("elect", "eelect", "second")) {
+                assertEquals(null, next.poll(1_000), "two leaders at once");
+                leader.terminate(); // SIGTERM: etcdctl resigns
+                assertEquals("second", next.next(2).get(1));
+                assertEquals("second", listener.next(2).get(1));
+            }
+        }
+    }
+
+    @Test
     void compaction() throws Exception {
         String json = ok(etcdctl.run("put", "c", "1", "-w", "json")).out();
         long revision = Long.parseLong(json.replaceAll("(?s).*\"revision\":(\\d+).*", "$1"));
