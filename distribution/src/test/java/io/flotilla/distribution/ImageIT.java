@@ -159,6 +159,18 @@ class ImageIT {
             assertEquals("OK", put.output.strip(), put.output);
             Result get = client("--endpoints", endpoints, "get", "greeting");
             assertEquals(List.of("greeting", "hello"), get.output.lines().toList(), get.output);
+            // Watch, Lease and Lock through the image's own CLI: the services and their protocol classes are linked.
+            String grant = client("--endpoints", endpoints, "lease", "grant", "60").output;
+            String lease = grant.split(" ")[1];
+            client("--endpoints", endpoints, "put", "svc/a", "up", "--lease", lease);
+            Result watched = client("--endpoints", endpoints, "watch", "svc/", "--prefix", "--rev", "1",
+                    "--max-events", "1");
+            assertEquals(List.of("PUT", "svc/a", "up"), watched.output.lines().toList(), watched.output);
+            Result ttl = client("--endpoints", endpoints, "lease", "timetolive", lease, "--keys");
+            assertTrue(ttl.output.strip().endsWith("attached keys([svc/a])"), ttl.output);
+            Result locked = client("--endpoints", endpoints, "lock", "image-lock", "--", "true");
+            assertTrue(locked.output.startsWith("image-lock/"), locked.output);
+            client("--endpoints", endpoints, "lease", "revoke", lease);
 
             demo.terminate();
             assertTrue(demo.awaitExit(60), "the demo stops; output:\n" + demo.output());
