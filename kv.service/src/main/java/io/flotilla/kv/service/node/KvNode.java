@@ -555,11 +555,7 @@ public final class KvNode implements AutoCloseable {
      */
     public CompletableFuture<QueryResult> queryLocally(Query query) {
         if (query.hasLeaseRenew() || query.hasLeaseTimeToLive()) {
-            try {
-                return CompletableFuture.completedFuture(leases.answerAsLeader(query));
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+            return leases.answerAsLeader(query);
         }
         return queryRaft(query, ReadConsistency.LINEARIZABLE).exceptionallyCompose(failure ->
                 CompletableFuture.failedFuture(Failures.unwrap(failure) instanceof NotLeaderException

@@ -3,6 +3,7 @@ package io.flotilla.kv.service.node;
 import io.flotilla.kv.service.internal.proto.command.Command;
 import io.flotilla.kv.service.internal.proto.command.Query;
 import io.flotilla.kv.service.internal.proto.command.QueryResult;
+import io.flotilla.kv.service.internal.proto.command.StoreStatsRequest;
 import io.flotilla.kv.service.internal.proto.etcd.LeaseCheckpoint;
 import io.flotilla.kv.service.internal.proto.etcd.LeaseCheckpointRequest;
 import io.flotilla.kv.service.internal.proto.etcd.LeaseGrantRequest;
@@ -150,20 +151,38 @@ public final class Leases {
 
     private CompletableFuture<QueryResult> askLeader(Query q) {
         if (node.isLeader()) {
-            return CompletableFuture.completedFuture(answerAsLeader(q));
+            return answerAsLeader(q);
         }
         return node.leaderAddress().thenCompose(leader -> node.forwarder().query(leader, q,
                 node.requestTimeoutMillis()));
     }
 
     /**
-     * Answers a lease question forwarded to this member as the leader.
+     * Answers a lease question as the leader. A lease this member does not know yet may have been granted in an entry
+     * it has not applied (it became leader a moment ago): before answering "no such lease" it waits until it has
+     * applied everything committed (a linearizable read), as etcd's leader waits for its applied index.
      *
      * @param q a lease renewal or time-to-live
-     * @return the answer
-     * @throws io.flotilla.kv.service.mvcc.KvException "not leader" if this member no longer leads
+     * @return the answer; fails with "not leader" if this member no longer leads
      */
-    QueryResult answerAsLeader(Query q) {
+    CompletableFuture<QueryResult> answerAsLeader(Query q) {
+        long id = q.hasLeaseRenew() ? q.getLeaseRenew().getID() : q.getLeaseTimeToLive().getID();
+        if (store.exists(id)) {
+            return answerNow(q);
+        }
+        return node.read(Query.newBuilder().setStats(StoreStatsRequest.getDefaultInstance()).build(), false)
+                .thenCompose(applied -> answerNow(q));
+    }
+
+    private CompletableFuture<QueryResult> answerNow(Query q) {
+        try {
+            return CompletableFuture.completedFuture(answerLocally(q));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private QueryResult answerLocally(Query q) {
         if (!node.isLeader()) {
             throw NodeError.NOT_LEADER.exception();
         }
