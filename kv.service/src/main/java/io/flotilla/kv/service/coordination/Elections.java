@@ -21,14 +21,15 @@ import io.flotilla.kv.service.internal.proto.mvcc.Event;
 import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
 import io.flotilla.kv.service.node.KvNode;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * etcd's election service ({@code v3election}), with the algorithm of etcd's {@code concurrency.Election}: a candidate
  * puts {@code name/<lease in hex>} with its value and lease; the key created first under {@code name/} is the
  * leader, whose value is the election's; a candidate becomes leader once every key created before its own is deleted
- * (resigned, or its lease expired). Proclaim and Resign act only while the caller's key still has the create revision
- * it won with.
+ * (resigned, or its lease expired). While a campaign waits, its lease is kept alive here, as etcd's server session does.
+ * Proclaim and Resign act only while the caller's key still has the create revision it won with.
  */
 public final class Elections {
 
@@ -40,12 +41,32 @@ public final class Elections {
     static final String MISSING_LEADER_KEY = "\"leader\" field must be provided";
 
     private final Recipes recipes;
+    private final KvNode node;
 
     /**
      * @param node the member
      */
     public Elections(KvNode node) {
+        this.node = node;
         this.recipes = new Recipes(node);
+    }
+
+    /**
+     * Renews a lease every third of its TTL until {@code until} completes: etcd's server keeps a campaign's lease
+     * alive while the campaign waits (its session), so a candidate does not lose its place in line meanwhile.
+     */
+    private void keepAliveWhile(long lease, CompletableFuture<?> until) {
+        if (until.isDone()) {
+            return;
+        }
+        node.leases().renew(lease).whenComplete((r, f) -> {
+            if (until.isDone() || (r != null && r.getTTL() <= 0)) {
+                return; // done, or the lease is gone (the campaign then fails by itself)
+            }
+            long ttlMillis = r == null ? 1_000 : r.getTTL() * 1_000;
+            CompletableFuture.delayedExecutor(Math.max(100, ttlMillis / 3), TimeUnit.MILLISECONDS)
+                    .execute(() -> keepAliveWhile(lease, until));
+        });
     }
 
     /**
@@ -84,6 +105,7 @@ public final class Elections {
                         }
                     });
         });
+        keepAliveWhile(r.getLease(), done);
         return new Cancellable<>(done, scope);
     }
 

@@ -117,6 +117,19 @@ class JetcdLockElectionTest {
     }
 
     @Test
+    void aWaitingCandidatesLeaseIsKeptAliveByTheServerAsEtcdsIs() throws Exception {
+        Election a = clients.get(0).getElectionClient();
+        CampaignResponse first = await(a.campaign(bs("kept"), lease(clients.get(0), 60), bs("a")));
+        // b's lease has a 2 s TTL and nobody on b's side renews it: only the waiting campaign keeps it.
+        CompletableFuture<CampaignResponse> waiting = clients.get(1).getElectionClient()
+                .campaign(bs("kept"), lease(clients.get(1), 2), bs("b"));
+        Thread.sleep(5_000);
+        await(a.resign(first.getLeader()));
+        waiting.get(15, TimeUnit.SECONDS);
+        assertEquals("b", str(await(a.leader(bs("kept"))).getKv().getValue()));
+    }
+
+    @Test
     void anElectionHandsOverAndObserversSeeEveryLeader() throws Exception {
         Election a = clients.get(0).getElectionClient();
         Election b = clients.get(1).getElectionClient();
