@@ -4,7 +4,20 @@
 pids=()
 ENDPOINTS=127.0.0.1:12379,127.0.0.1:22379,127.0.0.1:32379
 
-stop_all() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+# SIGTERM, then SIGKILL for whatever has not exited after 15 s (a JVM out of memory may no longer handle SIGTERM).
+stop_all() {
+  local p i
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for i in $(seq 15); do
+    local alive=0
+    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 1
+  done
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+}
 
 ensure_etcd() {
   if ! command -v etcd >/dev/null 2>&1; then

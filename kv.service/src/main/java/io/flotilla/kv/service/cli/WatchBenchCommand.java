@@ -81,6 +81,11 @@ final class WatchBenchCommand implements Callable<Integer> {
             description = "Puts before measuring starts (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
+    @Option(names = "--stalled-streams", defaultValue = "0", description = "Extra streams, each watching every "
+            + "benchmark key, that never read a response: clients too slow for their events (default: "
+            + "${DEFAULT-VALUE}).")
+    int stalledStreams;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     Path json;
 
@@ -115,6 +120,32 @@ final class WatchBenchCommand implements Callable<Integer> {
         } finally {
             channels.forEach(ManagedChannel::shutdownNow);
         }
+    }
+
+    /** Opens a stream watching every benchmark key that reads nothing after its first response (gRPC flow control). */
+    private static void stall(ManagedChannel channel) {
+        StreamObserver<WatchRequest> requests = WatchGrpc.newStub(channel).watch(
+                new io.grpc.stub.ClientResponseObserver<WatchRequest, WatchResponse>() {
+                    @Override
+                    public void beforeStart(io.grpc.stub.ClientCallStreamObserver<WatchRequest> call) {
+                        call.disableAutoRequestWithInitial(1); // the created response, then nothing
+                    }
+
+                    @Override
+                    public void onNext(WatchResponse r) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        ByteString prefix = ByteString.copyFromUtf8("watch-bench/");
+        requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder().setKey(prefix)
+                .setRangeEnd(ByteString.copyFromUtf8("watch-bench0"))).build());
     }
 
     private ByteString key(int k) {
@@ -164,6 +195,9 @@ final class WatchBenchCommand implements Callable<Integer> {
                     + " watchers were created within 60 s");
             err.flush();
             return 1;
+        }
+        for (int s = 0; s < stalledStreams; s++) {
+            stall(channels.get(s % channels.size()));
         }
         out.printf("%d watchers on %d keys over %d streams; putting %d/s%n", watchers, keys, streams, putRate);
         out.flush();
