@@ -1,5 +1,6 @@
 package io.flotilla.kv.service.api;
 
+import io.flotilla.kv.service.coordination.Cancellable;
 import io.flotilla.kv.service.coordination.Elections;
 import io.flotilla.kv.service.coordination.Scope;
 import io.flotilla.kv.service.internal.proto.election.CampaignRequest;
@@ -32,7 +33,7 @@ public final class ElectionApi extends ElectionGrpc.ElectionImplBase {
 
     @Override
     public void campaign(CampaignRequest request, StreamObserver<CampaignResponse> observer) {
-        Elections.Cancellable<CampaignResponse> waiting = elections.campaign(request);
+        Cancellable<CampaignResponse> waiting = elections.campaign(request);
         ((ServerCallStreamObserver<CampaignResponse>) observer).setOnCancelHandler(waiting::cancel);
         Replies.reply(waiting::result, r -> r, observer);
     }

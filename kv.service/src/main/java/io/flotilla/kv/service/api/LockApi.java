@@ -1,6 +1,6 @@
 package io.flotilla.kv.service.api;
 
-import io.flotilla.kv.service.coordination.Elections;
+import io.flotilla.kv.service.coordination.Cancellable;
 import io.flotilla.kv.service.coordination.Locks;
 import io.flotilla.kv.service.internal.proto.lock.LockGrpc;
 import io.flotilla.kv.service.internal.proto.lock.LockRequest;
@@ -25,7 +25,7 @@ public final class LockApi extends LockGrpc.LockImplBase {
 
     @Override
     public void lock(LockRequest request, StreamObserver<LockResponse> observer) {
-        Elections.Cancellable<LockResponse> waiting = locks.lock(request);
+        Cancellable<LockResponse> waiting = locks.lock(request);
         ((ServerCallStreamObserver<LockResponse>) observer).setOnCancelHandler(waiting::cancel);
         Replies.reply(waiting::result, r -> r, observer);
     }

@@ -1,6 +1,7 @@
 package io.flotilla.kv.service.cli;
 
 import com.google.protobuf.ByteString;
+import io.flotilla.kv.service.mvcc.KeyRange;
 import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -37,14 +38,7 @@ final class Keys {
      * @return the exclusive range end
      */
     static ByteString prefixEnd(ByteString prefix) {
-        byte[] end = prefix.toByteArray();
-        for (int i = end.length - 1; i >= 0; i--) {
-            if (end[i] != (byte) 0xff) {
-                end[i]++;
-                return ByteString.copyFrom(end, 0, i + 1);
-            }
-        }
-        return ZERO;
+        return KeyRange.prefixEnd(prefix);
     }
 
     /** Prints a record as etcdctl does: the key, then the value, each on its own line. */

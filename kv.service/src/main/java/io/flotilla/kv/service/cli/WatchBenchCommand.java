@@ -92,7 +92,6 @@ final class WatchBenchCommand implements Callable<Integer> {
     private final Recorder latencies = new Recorder(TimeUnit.MINUTES.toMicros(1), 3);
     private final Recorder putLatencies = new Recorder(TimeUnit.MINUTES.toMicros(1), 3);
     private final AtomicLong events = new AtomicLong();
-    private final AtomicLong putsAcknowledged = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private volatile boolean measuring;
     /** Events of puts sent from then on are measured ({@link System#nanoTime()}); the puts stop after the duration. */
@@ -241,7 +240,6 @@ final class WatchBenchCommand implements Callable<Integer> {
                             .build(), new StreamObserver<PutResponse>() {
                                 @Override
                                 public void onNext(PutResponse r) {
-                                    putsAcknowledged.incrementAndGet();
                                     if (timed) {
                                         putLatencies.recordValue(Math.max(1, (System.nanoTime() - sentNanos) / 1000));
                                     }

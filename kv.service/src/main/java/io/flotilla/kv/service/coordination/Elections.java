@@ -19,6 +19,7 @@ import io.flotilla.kv.service.internal.proto.etcd.TxnRequest;
 import io.flotilla.kv.service.internal.proto.etcd.WatchCreateRequest;
 import io.flotilla.kv.service.internal.proto.mvcc.Event;
 import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
+import io.flotilla.kv.service.mvcc.KeyRange;
 import io.flotilla.kv.service.node.KvNode;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -190,7 +191,7 @@ public final class Elections {
             // No leader yet: wait for the first put under the prefix.
             CompletableFuture<Found> first = new CompletableFuture<>();
             Recipes.Watch w = recipes.watch(WatchCreateRequest.newBuilder().setKey(prefix)
-                    .setRangeEnd(Recipes.prefixEnd(prefix)).setStartRevision(g.getHeader().getRevision()), resp -> {
+                    .setRangeEnd(KeyRange.prefixEnd(prefix)).setStartRevision(g.getHeader().getRevision()), resp -> {
                         for (Event e : resp.getEventsList()) {
                             if (e.getType() == Event.EventType.PUT) {
                                 first.complete(new Found(resp.getHeader().getRevision(), e.getKv()));
@@ -232,19 +233,5 @@ public final class Elections {
 
     /** A leader record and the revision it was read at. */
     private record Found(long revision, KeyValue kv) {
-    }
-
-    /**
-     * A result that waits, and the means to stop waiting.
-     *
-     * @param result the result
-     * @param scope  cancel it when the client goes away
-     * @param <T>    the result type
-     */
-    public record Cancellable<T>(CompletableFuture<T> result, Scope scope) {
-        /** The client went away: stop waiting. */
-        public void cancel() {
-            scope.cancel();
-        }
     }
 }

@@ -51,12 +51,12 @@ public final class Locks {
      * @param r the request
      * @return the key that holds the lock
      */
-    public Elections.Cancellable<LockResponse> lock(LockRequest r) {
+    public Cancellable<LockResponse> lock(LockRequest r) {
         Scope scope = new Scope();
         CompletableFuture<Long> lease = r.getLease() != 0 ? CompletableFuture.completedFuture(r.getLease())
                 : node.leases().grant(LeaseGrantRequest.newBuilder().setTTL(DEFAULT_SESSION_TTL).build())
                         .thenApply(g -> g.getID());
-        return new Elections.Cancellable<>(lease.thenCompose(id -> acquire(r.getName(), id, scope)), scope);
+        return new Cancellable<>(lease.thenCompose(id -> acquire(r.getName(), id, scope)), scope);
     }
 
     private CompletableFuture<LockResponse> acquire(ByteString name, long lease, Scope scope) {

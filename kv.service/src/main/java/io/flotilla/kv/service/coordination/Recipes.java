@@ -15,6 +15,7 @@ import io.flotilla.kv.service.internal.proto.etcd.WatchCreateRequest;
 import io.flotilla.kv.service.internal.proto.etcd.WatchRequest;
 import io.flotilla.kv.service.internal.proto.etcd.WatchResponse;
 import io.flotilla.kv.service.internal.proto.mvcc.Event;
+import io.flotilla.kv.service.mvcc.KeyRange;
 import io.flotilla.kv.service.mvcc.KvError;
 import io.flotilla.kv.service.mvcc.KvException;
 import io.flotilla.kv.service.mvcc.StatusCode;
@@ -62,26 +63,16 @@ final class Recipes {
         return prefix.concat(ByteString.copyFrom(Long.toHexString(lease), StandardCharsets.UTF_8));
     }
 
-    static ByteString prefixEnd(ByteString prefix) {
-        byte[] end = prefix.toByteArray();
-        for (int i = end.length - 1; i >= 0; i--) {
-            if (end[i] != (byte) 0xFF) {
-                end[i]++;
-                return ByteString.copyFrom(end, 0, i + 1);
-            }
-        }
-        return ByteString.copyFrom(new byte[] {0});
-    }
 
     /** etcd's {@code WithFirstCreate}: the key of the prefix created first (the owner, the leader). */
     static RangeRequest firstCreated(ByteString prefix) {
-        return RangeRequest.newBuilder().setKey(prefix).setRangeEnd(prefixEnd(prefix)).setLimit(1)
+        return RangeRequest.newBuilder().setKey(prefix).setRangeEnd(KeyRange.prefixEnd(prefix)).setLimit(1)
                 .setSortTarget(RangeRequest.SortTarget.CREATE).setSortOrder(RangeRequest.SortOrder.ASCEND).build();
     }
 
     /** etcd's {@code WithLastCreate} and {@code WithMaxCreateRev}: the newest key created at or before a revision. */
     static RangeRequest lastCreatedUpTo(ByteString prefix, long maxCreateRevision) {
-        return RangeRequest.newBuilder().setKey(prefix).setRangeEnd(prefixEnd(prefix)).setLimit(1)
+        return RangeRequest.newBuilder().setKey(prefix).setRangeEnd(KeyRange.prefixEnd(prefix)).setLimit(1)
                 .setSortTarget(RangeRequest.SortTarget.CREATE).setSortOrder(RangeRequest.SortOrder.DESCEND)
                 .setMaxCreateRevision(maxCreateRevision).build();
     }

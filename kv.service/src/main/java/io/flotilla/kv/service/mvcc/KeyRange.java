@@ -49,6 +49,24 @@ public record KeyRange(ByteString from, ByteString to, boolean singleKey) {
         return KEY_ORDER.compare(key, from) >= 0 && (to == null || KEY_ORDER.compare(key, to) < 0);
     }
 
+    /**
+     * Returns the range end that makes a range of every key starting with {@code prefix} (etcd's {@code GetPrefixRangeEnd}):
+     * the prefix with its last byte below 0xFF incremented and what follows dropped; "\0" (every key) if there is none.
+     *
+     * @param prefix the prefix
+     * @return the exclusive range end
+     */
+    public static ByteString prefixEnd(ByteString prefix) {
+        byte[] end = prefix.toByteArray();
+        for (int i = end.length - 1; i >= 0; i--) {
+            if (end[i] != (byte) 0xff) {
+                end[i]++;
+                return ByteString.copyFrom(end, 0, i + 1);
+            }
+        }
+        return ALL_FOLLOWING;
+    }
+
     /** Returns whether the range can hold no key at all (its end is not after its start). */
     public boolean isEmpty() {
         return !singleKey && to != null && KEY_ORDER.compare(from, to) >= 0;

@@ -57,7 +57,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     private final ApplyGroup group;
     private final MvccReads reads;
     /** The changes of the group, for the {@link ChangeListener}: references to records the group holds anyway. */
-    private final List<StoreChange> groupChanges = new ArrayList<>();
+    private List<StoreChange> groupChanges = new ArrayList<>();
     private volatile ChangeListener listener;
     /** The revision and the applied index the backend holds. */
     private long flushedRevision;
@@ -236,9 +236,9 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         flushedIndex = appliedIndex;
         ChangeListener l = listener;
         if (l != null && !groupChanges.isEmpty()) {
-            List<StoreChange> written = List.copyOf(groupChanges);
-            groupChanges.clear();
-            l.written(written, revision);
+            List<StoreChange> written = groupChanges;
+            groupChanges = new ArrayList<>(); // handed over, not copied: the listener may keep it
+            l.written(java.util.Collections.unmodifiableList(written), revision);
         } else {
             groupChanges.clear();
         }

@@ -4,7 +4,6 @@ import io.flotilla.kv.service.internal.proto.etcd.ResponseHeader;
 import io.flotilla.kv.service.internal.proto.etcd.WatchResponse;
 import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
 import io.flotilla.kv.service.mvcc.ChangeListener;
-import io.flotilla.kv.service.mvcc.KvError;
 import io.flotilla.kv.service.mvcc.KvException;
 import io.flotilla.kv.service.mvcc.MvccStore;
 import io.flotilla.kv.service.mvcc.MvccView;
@@ -161,10 +160,6 @@ public final class WatchHub implements ChangeListener, AutoCloseable {
     /** {@return the newest revision whose changes watchers were handed} */
     long revision() {
         return published;
-    }
-
-    String compactedMessage() {
-        return KvError.COMPACTED.exception().getMessage();
     }
 
     int fragmentBytes() {

@@ -7,6 +7,7 @@ import io.flotilla.kv.service.internal.proto.etcd.WatchResponse;
 import io.flotilla.kv.service.internal.proto.mvcc.Event;
 import io.flotilla.kv.service.internal.proto.mvcc.KeyValue;
 import io.flotilla.kv.service.mvcc.KeyRange;
+import io.flotilla.kv.service.mvcc.KvError;
 import io.flotilla.kv.service.mvcc.KvException;
 import io.flotilla.kv.service.mvcc.MvccView;
 import io.flotilla.kv.service.mvcc.StoreChange;
@@ -35,7 +36,6 @@ public final class WatchStream {
     /** etcd's {@code clientv3.InvalidWatchID}: the id of refused creates and of stream-wide progress responses. */
     static final long INVALID_WATCH_ID = -1;
     private static final ByteString SMALLEST_KEY = ByteString.copyFrom(new byte[] {0});
-    private static final ByteString ALL_FOLLOWING = SMALLEST_KEY;
 
     private final WatchHub hub;
     private final WatchSink sink;
@@ -92,10 +92,11 @@ public final class WatchStream {
         ByteString key = r.getKey().isEmpty() ? SMALLEST_KEY : r.getKey();
         ByteString end = r.getRangeEnd();
         if (r.getStartRevision() < 0) {
-            refuseCreate(hub.compactedMessage());
+            refuseCreate(KvError.COMPACTED.message());
             return;
         }
-        if (!end.isEmpty() && !end.equals(ALL_FOLLOWING) && KeyRange.KEY_ORDER.compare(key, end) >= 0) {
+        KeyRange range = KeyRange.of(key, end);
+        if (range.isEmpty()) {
             refuseCreate("mvcc: watcher range is empty");
             return;
         }
@@ -126,7 +127,7 @@ public final class WatchStream {
                 }
                 id = nextId++;
             }
-            w = new Watcher(this, id, KeyRange.of(key, end), noPut, noDelete, r.getPrevKv(), r.getProgressNotify(),
+            w = new Watcher(this, id, range, noPut, noDelete, r.getPrevKv(), r.getProgressNotify(),
                     r.getFragment());
             watchers.put(id, w);
         }

@@ -7,13 +7,11 @@ import io.flotilla.kv.service.mvcc.KvException;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** A client of a watch stream in tests: records what it is sent; can stop reading, like a slow client. */
 final class RecordingSink implements WatchSink {
 
     final BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
-    final AtomicInteger requested = new AtomicInteger();
     volatile boolean ready = true;
     volatile boolean ended;
     volatile KvException failure;
@@ -31,7 +29,6 @@ final class RecordingSink implements WatchSink {
 
     @Override
     public void requestMore() {
-        requested.incrementAndGet();
     }
 
     @Override
