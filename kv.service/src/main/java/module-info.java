@@ -21,7 +21,15 @@ module io.flotilla.kv.service {
     requires com.fasterxml.jackson.dataformat.yaml;
     requires info.picocli;
     requires org.slf4j;
+    requires ch.qos.logback.classic; // the backend, configured at start (ops.Logging)
+    requires ch.qos.logback.core;
     requires HdrHistogram; // automatic module, named after its jar
+    requires io.prometheus.metrics.config;
+    requires io.prometheus.metrics.core;
+    requires io.prometheus.metrics.model;
+    requires io.prometheus.metrics.instrumentation.jvm;
+    requires io.prometheus.writer.text;
+    requires jdk.httpserver; // /health, /version and /metrics
 
     // grpc-java and netty are automatic modules that require java.base only; these JDK modules are what they use at
     // run time, so requiring them here spares every launcher an --add-modules.
@@ -35,6 +43,7 @@ module io.flotilla.kv.service {
     exports io.flotilla.kv.service.internal.proto.command to com.google.protobuf;
     exports io.flotilla.kv.service.internal.proto.lock to com.google.protobuf;
     exports io.flotilla.kv.service.internal.proto.election to com.google.protobuf;
+    exports io.flotilla.kv.service.internal.proto.health to com.google.protobuf;
 
     // Jackson fills the configuration classes, picocli the command classes, both by reflection.
     opens io.flotilla.kv.service.config to com.fasterxml.jackson.databind;

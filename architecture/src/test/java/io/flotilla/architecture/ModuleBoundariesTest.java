@@ -56,7 +56,7 @@ class ModuleBoundariesTest {
     static final ArchRule kvServiceKnowsGrpcOnlyAtItsEdge = noClasses()
             .that().resideInAnyPackage("io.flotilla.kv.service.node..", "io.flotilla.kv.service.mvcc..",
                     "io.flotilla.kv.service.watch..", "io.flotilla.kv.service.coordination..",
-                    "io.flotilla.kv.service.config..")
+                    "io.flotilla.kv.service.config..", "io.flotilla.kv.service.ops..")
             .should().dependOnClassesThat().resideInAnyPackage("io.grpc..")
             .because("gRPC stays at kv.service's API edge (the api, server and cli packages): the member and the MVCC "
                     + "store report etcd's errors as KvExceptions, which the API turns into gRPC statuses");
@@ -68,6 +68,20 @@ class ModuleBoundariesTest {
                     "io.flotilla.kv.service.api..", "io.flotilla.kv.service.server..")
             .because("the store tells the watchers what it wrote through ChangeListener, the member owns both; a "
                     + "dependency upwards would tie the store and the watch hub to one server");
+
+    @ArchTest
+    static final ArchRule operationsSitBelowTheApi = noClasses()
+            .that().resideInAPackage("io.flotilla.kv.service.ops..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.flotilla.kv.service.api..",
+                    "io.flotilla.kv.service.server..", "io.flotilla.kv.service.cli..", "io.flotilla.kv.service.main..")
+            .because("health, metrics and the HTTP endpoints read the member; the gRPC API and the server use them");
+
+    @ArchTest
+    static final ArchRule onlyOperationsKnowTheMetricsLibrary = noClasses()
+            .that().resideOutsideOfPackage("io.flotilla.kv.service.ops..")
+            .should().dependOnClassesThat().resideInAPackage("io.prometheus..")
+            .because("the Prometheus client stays behind MemberMetrics: the API reports calls through its methods, "
+                    + "the engine through raft.api's RaftMetrics");
 
     @ArchTest
     static final ArchRule kvBackendSpiDependsOnTheJdkOnly = classes()

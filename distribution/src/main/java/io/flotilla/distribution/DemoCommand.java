@@ -30,13 +30,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code flotilla demo}: a cluster of three members on 127.0.0.1, each a {@code flotilla server} process started
- * with this runtime's own {@code bin/java}, and a line each time a member's role changes, until Ctrl-C (or SIGTERM)
- * stops them all.
+ * {@code flotilla demo}: a cluster of 1, 3, 5 or 7 members on 127.0.0.1 (three by default), each a
+ * {@code flotilla server} process started with this runtime's own {@code bin/java} and serving /health, /version and
+ * /metrics on an HTTP port of its own, and a line each time a member's role changes, until Ctrl-C (or SIGTERM) stops
+ * them all.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Starts a local cluster of three members on 127.0.0.1, each a server process of this image, "
-                + "prints each member's role whenever it changes, and stops all three on Ctrl-C.",
+        description = {"Starts a local cluster of three members (or --members 1, 5, 7) on 127.0.0.1, each a server "
+                + "process of this image, prints each member's role whenever it changes, and stops them all on Ctrl-C.",
             "Member n1 serves clients on 127.0.0.1:2379, etcd's default, so etcdctl needs no flags. Started again on "
                 + "the same --data-dir, the members recover their data (with a durable log store)."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -45,7 +46,10 @@ final class DemoCommand implements Callable<Integer> {
 
     private static final String HOST = "127.0.0.1";
     private static final List<String> DURABLE_STORES = List.of("rocksdb", "lmdb");
-    private static final int MEMBERS = 3;
+    /** Cluster sizes offered: odd, so every size tolerates (size - 1) / 2 failures. */
+    private static final List<Integer> SIZES = List.of(1, 3, 5, 7);
+    /** Default client ports by member; the peer port is one more, the HTTP (metrics) port two more, as etcd's. */
+    private static final List<Integer> CLIENT_PORTS = List.of(2379, 22379, 32379, 42379, 52379, 62379, 12379);
     private static final long POLL_MILLIS = 1000;
     private static final long STOP_WAIT_MILLIS = 20_000;
     /** A JVM's exit code when SIGTERM stopped it. */
@@ -68,15 +72,23 @@ final class DemoCommand implements Callable<Integer> {
                     + "else memory).")
     private String store;
 
-    @Option(names = "--client-ports", paramLabel = "P1,P2,P3", split = ",", hideParamSyntax = true,
-            defaultValue = "2379,22379,32379",
-            description = "Client (etcd API) ports of n1, n2, n3 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--members", paramLabel = "N", defaultValue = "3",
+            description = "How many members: 1, 3, 5 or 7 (default: ${DEFAULT-VALUE}).")
+    private int memberCount;
+
+    @Option(names = "--client-ports", paramLabel = "P1,P2,...", split = ",", hideParamSyntax = true,
+            description = "Client (etcd API) ports of n1, n2, ... (default: 2379,22379,32379,42379,52379,62379,12379,"
+                    + " as many as members).")
     private List<Integer> clientPorts;
 
-    @Option(names = "--peer-ports", paramLabel = "P1,P2,P3", split = ",", hideParamSyntax = true,
-            defaultValue = "2380,22380,32380",
-            description = "Raft (peer) ports of n1, n2, n3 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--peer-ports", paramLabel = "P1,P2,...", split = ",", hideParamSyntax = true,
+            description = "Raft (peer) ports of n1, n2, ... (default: each client port + 1).")
     private List<Integer> peerPorts;
+
+    @Option(names = "--metrics-ports", paramLabel = "P1,P2,...", split = ",", hideParamSyntax = true,
+            description = "HTTP ports for /health, /version and /metrics of n1, n2, ... (default: each client port "
+                    + "+ 2, so n1's is etcd's 2381).")
+    private List<Integer> metricsPorts;
 
     @Option(names = "--member-heap", paramLabel = "SIZE", defaultValue = "256m",
             description = "Largest heap of each member, as for -Xmx (default: ${DEFAULT-VALUE}).")
@@ -120,8 +132,9 @@ final class DemoCommand implements Callable<Integer> {
         boolean earlierRun = Files.isDirectory(dir.resolve("n1"));
         try {
             Files.createDirectories(dir);
-            for (int i = 0; i < MEMBERS; i++) {
-                members.add(new Member("n" + (i + 1), clientPorts.get(i), peerPorts.get(i), dir));
+            for (int i = 0; i < memberCount; i++) {
+                members.add(new Member("n" + (i + 1), clientPorts.get(i), peerPorts.get(i), metricsPorts.get(i),
+                        dir));
             }
             for (Member m : members) {
                 m.writeConfig(members, chosen);
@@ -132,7 +145,8 @@ final class DemoCommand implements Callable<Integer> {
             return 1;
         }
 
-        out.println("Flotilla demo: " + MEMBERS + " members on " + HOST + ", log store " + chosen + ".");
+        out.println("Flotilla demo: " + memberCount + (memberCount == 1 ? " member" : " members") + " on " + HOST
+                + ", log store " + chosen + ".");
         out.println("Data: " + dir + (earlierRun ? " (data of an earlier run found: the members recover it)" : ""));
         durable = DURABLE_STORES.contains(chosen);
         if (durable) {
@@ -151,8 +165,9 @@ final class DemoCommand implements Callable<Integer> {
                 err.flush();
                 return 1;
             }
-            out.printf("  %s  pid %-7d client %s:%d  peer %s:%d  config %s  log %s%n", m.id, m.process.pid(), HOST,
-                    m.clientPort, HOST, m.peerPort, m.config.getFileName(), m.log.getFileName());
+            out.printf("  %s  pid %-7d client %s:%d  peer %s:%d  http://%s:%d/metrics  config %s  log %s%n", m.id,
+                    m.process.pid(), HOST, m.clientPort, HOST, m.peerPort, HOST, m.metricsPort,
+                    m.config.getFileName(), m.log.getFileName());
         }
         out.println("Waiting for a leader... (Ctrl-C stops the members)");
         out.flush();
@@ -246,6 +261,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  " + etcdctl + " put greeting hello");
         out.println("  " + flotilla + " get greeting");
         out.println("  etcdctl --endpoints=" + endpoints + " endpoint status -w table");
+        out.println("  curl http://" + HOST + ":" + members.get(0).metricsPort + "/health   (and /version, /metrics)");
         out.println("  kill " + leader.process.pid() + "   (the leader, " + leader.id
                 + ": another member takes over, the demo shows it; the stopped member stays down)");
     }
@@ -282,11 +298,27 @@ final class DemoCommand implements Callable<Integer> {
 
     /** {@return what is wrong with the options, or null} */
     private String checkOptions() {
-        if (clientPorts.size() != MEMBERS || peerPorts.size() != MEMBERS) {
-            return "--client-ports and --peer-ports take " + MEMBERS + " ports each, e.g. 2379,22379,32379";
+        if (!SIZES.contains(memberCount)) {
+            return "--members must be 1, 3, 5 or 7 (an odd size: an even one tolerates no more failures than the "
+                    + "size below it), got " + memberCount;
+        }
+        if (clientPorts == null) {
+            clientPorts = CLIENT_PORTS.subList(0, memberCount);
+        }
+        if (peerPorts == null) {
+            peerPorts = clientPorts.stream().map(p -> p + 1).toList();
+        }
+        if (metricsPorts == null) {
+            metricsPorts = clientPorts.stream().map(p -> p + 2).toList();
+        }
+        if (clientPorts.size() != memberCount || peerPorts.size() != memberCount
+                || metricsPorts.size() != memberCount) {
+            return "--client-ports, --peer-ports and --metrics-ports take one port per member (" + memberCount
+                    + "), e.g. " + CLIENT_PORTS.subList(0, memberCount).stream().map(String::valueOf)
+                    .reduce((a, b) -> a + "," + b).orElseThrow();
         }
         Set<Integer> ports = new HashSet<>();
-        for (int port : Stream.concat(clientPorts.stream(), peerPorts.stream()).toList()) {
+        for (int port : Stream.of(clientPorts, peerPorts, metricsPorts).flatMap(List::stream).toList()) {
             if (port < 1 || port > 65535) {
                 return "port " + port + " is out of range";
             }
@@ -299,7 +331,7 @@ final class DemoCommand implements Callable<Integer> {
                 socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), port));
             } catch (IOException e) {
                 return "port " + port + " on " + HOST + " is in use (an etcd or another demo?); choose others with "
-                        + "--client-ports and --peer-ports";
+                        + "--client-ports, --peer-ports and --metrics-ports";
             }
         }
         return null;
@@ -310,6 +342,7 @@ final class DemoCommand implements Callable<Integer> {
         final String id;
         final int clientPort;
         final int peerPort;
+        final int metricsPort;
         final Path dir;
         final Path config;
         final Path log;
@@ -319,10 +352,11 @@ final class DemoCommand implements Callable<Integer> {
         boolean reachable;
         boolean answered;
 
-        Member(String id, int clientPort, int peerPort, Path dataDir) {
+        Member(String id, int clientPort, int peerPort, int metricsPort, Path dataDir) {
             this.id = id;
             this.clientPort = clientPort;
             this.peerPort = peerPort;
+            this.metricsPort = metricsPort;
             this.dir = dataDir.resolve(id);
             this.config = dataDir.resolve(id + ".yaml");
             this.log = dataDir.resolve(id + ".log");
@@ -344,7 +378,9 @@ final class DemoCommand implements Callable<Integer> {
                     // Keep five minutes of history (older revisions become unreadable), so the demo's backend stays
                     // small however long it runs; see docs/kv-service.md, "Auto-compaction".
                     .append("autoCompactionMode: ").append(AUTO_COMPACTION_MODE).append('\n')
-                    .append("autoCompactionRetention: ").append(AUTO_COMPACTION_RETENTION).append('\n');
+                    .append("autoCompactionRetention: ").append(AUTO_COMPACTION_RETENTION).append('\n')
+                    .append("listenMetricsUrls: \"http://").append(HOST).append(':').append(metricsPort)
+                    .append("\"\n");
             Files.writeString(config, yaml);
         }
 

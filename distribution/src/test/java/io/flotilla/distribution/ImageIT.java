@@ -10,9 +10,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +76,7 @@ class ImageIT {
                 "com.google.protobuf", "com.google.common", "io.perfmark",
                 // explicit modules as published
                 "com.google.common.util.concurrent.internal", "com.fasterxml.jackson.databind",
-                "org.yaml.snakeyaml", "info.picocli", "org.slf4j", "org.slf4j.simple",
+                "org.yaml.snakeyaml", "info.picocli", "org.slf4j", "ch.qos.logback.classic", "ch.qos.logback.core",
                 "java.base", "java.logging", "jdk.unsupported")) {
             assertTrue(modules.contains(module), module + " is missing from " + modules);
         }
@@ -148,7 +150,7 @@ class ImageIT {
 
     @Test
     void theDemoElectsALeaderServesAPutAndAGetAndStopsOnSigterm(@TempDir Path dir) throws Exception {
-        int[] ports = freePorts(6);
+        int[] ports = freePorts(9);
         Background demo = demo(dir.resolve("data"), ports);
         try {
             demo.awaitLine(ALL_UP, 120);
@@ -171,6 +173,17 @@ class ImageIT {
             Result locked = client("--endpoints", endpoints, "lock", "image-lock", "--", "true");
             assertTrue(locked.output.startsWith("image-lock/"), locked.output);
             client("--endpoints", endpoints, "lease", "revoke", lease);
+            // Operations: the HTTP endpoints (the metrics library and the JDK's HTTP server are linked) and
+            // move-leader through the image's CLI.
+            String health = httpGet(ports[6], "/health");
+            assertEquals("{\"health\":\"true\",\"reason\":\"\"}", health);
+            String metrics = httpGet(ports[6], "/metrics"); // n1's: the CLI sends to the first endpoint it reaches
+            assertTrue(metrics.contains("\netcd_server_has_leader 1.0\n"), metrics);
+            assertTrue(metrics.contains("\njvm_memory_used_bytes{area=\"heap\"}"), metrics);
+            assertTrue(metrics.contains("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Put\""), metrics);
+            Result moved = client("--endpoints", endpoints, "move-leader", "n2");
+            assertEquals(0, moved.exit, moved.output);
+            assertTrue(moved.output.startsWith("Leadership transferred from "), moved.output);
 
             demo.terminate();
             assertTrue(demo.awaitExit(60), "the demo stops; output:\n" + demo.output());
@@ -191,7 +204,7 @@ class ImageIT {
     void theDemoKeepsTheDataAcrossRestarts(@TempDir Path dir) throws Exception {
         assumeTrue(modules.stream().anyMatch(DURABLE_STORES::contains),
                 "the image has no durable log store yet (rocksdb or lmdb): the memory store keeps nothing");
-        int[] ports = freePorts(6);
+        int[] ports = freePorts(9);
         String endpoints = endpoints(ports);
         Background first = demo(dir.resolve("data"), ports);
         try {
@@ -321,11 +334,24 @@ class ImageIT {
     private record Result(int exit, String output) {
     }
 
-    /** {@code flotilla demo} on these ports (three client ports, then three peer ports). */
+    /** The body of a GET on a member's HTTP port. */
+    private static String httpGet(int port, String path) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
+                .openConnection();
+        c.setConnectTimeout(5000);
+        c.setReadTimeout(10_000);
+        assertEquals(200, c.getResponseCode(), path);
+        try (var in = c.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** {@code flotilla demo} on these ports (three client ports, three peer ports, three HTTP ports). */
     private static Background demo(Path dataDir, int[] ports) throws IOException {
         return Background.start("demo", "--data-dir", dataDir.toString(),
                 "--client-ports", ports[0] + "," + ports[1] + "," + ports[2],
                 "--peer-ports", ports[3] + "," + ports[4] + "," + ports[5],
+                "--metrics-ports", ports[6] + "," + ports[7] + "," + ports[8],
                 "--member-heap", "256m");
     }
 

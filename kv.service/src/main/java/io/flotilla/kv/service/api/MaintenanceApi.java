@@ -12,20 +12,33 @@ import io.flotilla.kv.service.internal.proto.etcd.HashKVResponse;
 import io.flotilla.kv.service.internal.proto.etcd.HashRequest;
 import io.flotilla.kv.service.internal.proto.etcd.HashResponse;
 import io.flotilla.kv.service.internal.proto.etcd.MaintenanceGrpc;
+import io.flotilla.kv.service.internal.proto.etcd.MoveLeaderRequest;
+import io.flotilla.kv.service.internal.proto.etcd.MoveLeaderResponse;
+import io.flotilla.kv.service.internal.proto.etcd.SnapshotRequest;
+import io.flotilla.kv.service.internal.proto.etcd.SnapshotResponse;
 import io.flotilla.kv.service.internal.proto.etcd.StatusRequest;
 import io.flotilla.kv.service.internal.proto.etcd.StatusResponse;
 import io.flotilla.kv.service.mvcc.Alarms;
 import io.flotilla.kv.service.node.ClusterMembers;
 import io.flotilla.kv.service.node.NodeError;
 import io.flotilla.kv.service.node.KvNode;
+import io.flotilla.kv.service.ops.Versions;
+import io.flotilla.raft.api.NodeId;
+import io.flotilla.raft.api.NotLeaderException;
+import io.flotilla.raft.api.RaftRole;
 import io.flotilla.raft.api.RaftStatus;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The etcd {@code Maintenance} service: Status, Alarm, Defragment, Hash and HashKV; Snapshot, MoveLeader and Downgrade
- * answer UNIMPLEMENTED.
+ * The etcd {@code Maintenance} service: Status, Alarm, Defragment, Hash, HashKV, MoveLeader and Snapshot; Downgrade
+ * answers UNIMPLEMENTED.
  *
  * <ul>
  *   <li>{@code Alarm}: GET lists the active alarms of every member (or those of one type; etcd ignores the member
@@ -36,20 +49,22 @@ import java.util.concurrent.CompletableFuture;
  *       with the compaction revision and the revision hashed; equal on members that applied the same commands,
  *       whatever their background compaction has removed yet. {@code Hash} is the same hash at the current
  *       revision.</li>
+ *   <li>{@code MoveLeader}: only the leader takes it ("etcdserver: not leader" elsewhere, as etcd), for a voter
+ *       ("etcdserver: bad leader transferee" for a learner or an unknown id); answers once the target leads, or
+ *       fails after an election timeout with etcd's "leader transfer took too long".</li>
+ *   <li>{@code Snapshot}: a backup of this member's store ({@link io.flotilla.kv.service.mvcc.BackupFile}),
+ *       streamed in 32 KiB chunks as the client reads them ({@link BackupStreamer}).</li>
  *   <li>{@code Status}: the member's own figures, read without waiting for its apply thread; {@code errors} lists
  *       "etcdserver: no leader" when no leader is known and every active alarm as etcd prints it, e.g.
  *       {@code memberID:8911717203425210593 alarm:NOSPACE }.</li>
  * </ul>
  */
-public final class MaintenanceApi extends MaintenanceGrpc.MaintenanceImplBase {
+public final class MaintenanceApi extends MaintenanceGrpc.MaintenanceImplBase implements AutoCloseable {
 
-    /**
-     * The etcd API version reported. Clients use it to decide which features they may use; this server implements
-     * the subset of the 3.5 API described in docs/kv-service.md.
-     */
-    static final String API_VERSION = "3.5.0";
+    private static final Logger LOG = LoggerFactory.getLogger(MaintenanceApi.class);
 
     private final KvNode node;
+    private final BackupStreamer backups;
 
     /**
      * Creates the service.
@@ -58,6 +73,18 @@ public final class MaintenanceApi extends MaintenanceGrpc.MaintenanceImplBase {
      */
     public MaintenanceApi(KvNode node) {
         this.node = node;
+        this.backups = new BackupStreamer(node);
+    }
+
+    @Override
+    public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
+        backups.stream((ServerCallStreamObserver<SnapshotResponse>) observer);
+    }
+
+    /** Stops the backups in progress. */
+    @Override
+    public void close() {
+        backups.close();
     }
 
     @Override
@@ -67,8 +94,8 @@ public final class MaintenanceApi extends MaintenanceGrpc.MaintenanceImplBase {
             RaftStatus raft = node.status();
             StatusResponse.Builder response = StatusResponse.newBuilder()
                     .setHeader(node.header(s.getRevision()))
-                    .setVersion(API_VERSION)
-                    .setStorageVersion(API_VERSION)
+                    .setVersion(Versions.ETCD_API)
+                    .setStorageVersion(Versions.ETCD_API)
                     .setDbSize(s.getSizeBytes())
                     .setDbSizeInUse(s.getSizeInUseBytes())
                     .setLeader(raft.leader().map(ClusterMembers::memberId).orElse(0L))
@@ -125,5 +152,35 @@ public final class MaintenanceApi extends MaintenanceGrpc.MaintenanceImplBase {
             return HashResponse.newBuilder().setHeader(node.header(r.getHeader().getRevision()))
                     .setHash(r.getHash()).build();
         }, observer);
+    }
+
+    @Override
+    public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> observer) {
+        Replies.reply(() -> {
+            RaftStatus raft = node.status();
+            if (raft.role() != RaftRole.LEADER) {
+                return CompletableFuture.failedFuture(NodeError.NOT_LEADER.exception());
+            }
+            Optional<NodeId> target = raft.configuration().voters().stream()
+                    .filter(id -> ClusterMembers.memberId(id) == request.getTargetID()).findFirst();
+            if (target.isEmpty()) {
+                return CompletableFuture.failedFuture(NodeError.BAD_LEADER_TRANSFEREE.exception());
+            }
+            if (target.get().equals(node.self())) {
+                return CompletableFuture.completedFuture(null); // etcd: the target leads already, nothing to wait for
+            }
+            LOG.info("member {}: leadership transfer to {} starting", node.self(), target.get());
+            return node.transferLeadership(target.get()).handle((done, failure) -> {
+                if (failure == null) {
+                    LOG.info("member {}: leadership transferred to {}", node.self(), target.get());
+                    return null;
+                }
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                throw (cause instanceof NotLeaderException ? NodeError.NOT_LEADER
+                        : cause instanceof IllegalArgumentException ? NodeError.BAD_LEADER_TRANSFEREE
+                        : NodeError.LEADER_TRANSFER_TIMEOUT).exception();
+            });
+        }, done -> MoveLeaderResponse.newBuilder().setHeader(node.header(node.revision())).build(), observer);
     }
 }

@@ -28,7 +28,7 @@ public final class CliMain {
     }
 
     /** Returns the command line, so tests can redirect its output. */
-    static CommandLine newCommandLine() {
+    public static CommandLine newCommandLine() {
         CommandLine cli = new CommandLine(new FlotillaCli());
         // txn's options are setter methods called once per occurrence, in order, so repeating them is the point.
         cli.getSubcommands().get("txn").setOverwrittenOptionsAllowed(true);

@@ -11,12 +11,13 @@ import picocli.CommandLine.ScopeType;
 /**
  * {@code flotilla}: a command-line client for Flotilla KV clusters (and, for the etcd commands, any etcd v3 server).
  */
-@Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
+@Command(name = "flotilla", mixinStandardHelpOptions = true, versionProvider = FlotillaVersion.class,
         description = "Command-line client of a Flotilla key-value cluster.",
         subcommands = {GetCommand.class, PutCommand.class, DelCommand.class, AppendCommand.class, TxnCommand.class,
                 WatchCommand.class, LeaseCommand.class, LockCommand.class, ElectCommand.class,
                 WatchBenchCommand.class, LeaseBenchCommand.class,
-                MemberCommand.class, StatusCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                MemberCommand.class, MoveLeaderCommand.class, SnapshotCommand.class, StatusCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the request failed or no server answered", "2:invalid usage"})
 public final class FlotillaCli {

@@ -14,6 +14,7 @@ import io.flotilla.kv.service.internal.proto.etcd.WatchResponse;
 import io.flotilla.kv.service.internal.proto.mvcc.Event;
 import io.flotilla.kv.service.node.HostPort;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintWriter;
@@ -25,7 +26,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -93,6 +96,8 @@ final class WatchBenchCommand implements Callable<Integer> {
     private final Recorder putLatencies = new Recorder(TimeUnit.MINUTES.toMicros(1), 3);
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
+    /** Errors by what failed and gRPC status (e.g. "put DEADLINE_EXCEEDED: ..."), so a run's errors can be explained. */
+    private final Map<String, AtomicLong> errorKinds = new ConcurrentHashMap<>();
     private volatile boolean measuring;
     /** Events of puts sent from then on are measured ({@link System#nanoTime()}); the puts stop after the duration. */
     private volatile long measureFrom = Long.MAX_VALUE;
@@ -119,6 +124,17 @@ final class WatchBenchCommand implements Callable<Integer> {
         } finally {
             channels.forEach(ManagedChannel::shutdownNow);
         }
+    }
+
+    /** Counts an error, by what failed and how (measured errors only: the counts restart when measuring starts). */
+    private void error(String what, Throwable t) {
+        errors.incrementAndGet();
+        Status status = Status.fromThrowable(t);
+        // Kinds, not instances: numbers (durations, ids) and everything after the first sentence are left out.
+        String description = status.getDescription() == null ? ""
+                : ": " + status.getDescription().replaceAll("[0-9.]+[0-9]", "N").replaceAll("\\. .*", ".");
+        errorKinds.computeIfAbsent(what + " " + status.getCode() + description, k -> new AtomicLong())
+                .incrementAndGet();
     }
 
     /** Opens a stream watching every benchmark key that reads nothing after its first response (gRPC flow control). */
@@ -174,7 +190,7 @@ final class WatchBenchCommand implements Callable<Integer> {
 
                 @Override
                 public void onError(Throwable t) {
-                    errors.incrementAndGet();
+                    error("watch stream", t);
                 }
 
                 @Override
@@ -195,8 +211,15 @@ final class WatchBenchCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+        // A slow client is a client of its own: each stalled stream gets its own connection. On a shared one, the
+        // bytes the stalled stream never reads hold grpc-java's connection-level window, and the connection's other
+        // streams (puts, watches) stop receiving: the benchmark would measure its own client.
         for (int s = 0; s < stalledStreams; s++) {
-            stall(channels.get(s % channels.size()));
+            HostPort a = endpoints.get(s % endpoints.size());
+            ManagedChannel own = NettyChannelBuilder.forAddress(a.host(), a.port()).usePlaintext().directExecutor()
+                    .build();
+            channels.add(own);
+            stall(own);
         }
         out.printf("%d watchers on %d keys over %d streams; putting %d/s%n", watchers, keys, streams, putRate);
         out.flush();
@@ -223,6 +246,7 @@ final class WatchBenchCommand implements Callable<Integer> {
             }
             if (!measuring && System.nanoTime() >= from) {
                 errors.set(0);
+                errorKinds.clear();
                 measureFrom = System.nanoTime();
                 measuring = true;
             }
@@ -235,7 +259,8 @@ final class WatchBenchCommand implements Callable<Integer> {
             long sentNanos = System.nanoTime();
             boolean timed = measuring;
             ByteBuffer.wrap(value).putLong(sentNanos);
-            putters.get((int) (n % putters.size())).withDeadlineAfter(parent.timeout.toMillis(), TimeUnit.MILLISECONDS)
+            int target = (int) (n % putters.size());
+            putters.get(target).withDeadlineAfter(parent.timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .put(PutRequest.newBuilder().setKey(key(k)).setValue(UnsafeByteOperations.unsafeWrap(value))
                             .build(), new StreamObserver<PutResponse>() {
                                 @Override
@@ -247,7 +272,7 @@ final class WatchBenchCommand implements Callable<Integer> {
 
                                 @Override
                                 public void onError(Throwable t) {
-                                    errors.incrementAndGet();
+                                    error("put to " + endpoints.get(target), t);
                                 }
 
                                 @Override
@@ -286,6 +311,9 @@ final class WatchBenchCommand implements Callable<Integer> {
         r.put("eventsReceived", received);
         r.put("eventsPerSecond", received / seconds);
         r.put("errors", errors.get());
+        Map<String, Long> kinds = new TreeMap<>();
+        errorKinds.forEach((kind, count) -> kinds.put(kind, count.get()));
+        r.put("errorKinds", kinds);
         r.put("p50Ms", total.getValueAtPercentile(50) / 1000.0);
         r.put("p90Ms", total.getValueAtPercentile(90) / 1000.0);
         r.put("p99Ms", total.getValueAtPercentile(99) / 1000.0);
@@ -297,6 +325,7 @@ final class WatchBenchCommand implements Callable<Integer> {
                         + "p99.9 %.2f max %.2f; put latency ms p50 %.2f p99 %.2f; errors %d%n", received, seconds,
                 r.get("eventsPerSecond"), expectedEvents, r.get("p50Ms"), r.get("p90Ms"), r.get("p99Ms"),
                 r.get("p999Ms"), r.get("maxMs"), r.get("putP50Ms"), r.get("putP99Ms"), errors.get());
+        kinds.forEach((kind, count) -> out.printf("  %d x %s%n", count, kind));
         out.flush();
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), r);

@@ -48,6 +48,15 @@ public final class ConfigFile {
     public String watchProgressNotifyInterval;
     /** How long shutdown lets requests in flight finish, in milliseconds; default 5000. */
     public Long shutdownGraceMillis;
+    /**
+     * etcd's {@code listen-metrics-urls}: where to serve {@code /health}, {@code /version} and {@code /metrics} over
+     * HTTP, e.g. {@code http://127.0.0.1:2381} (one URL); none by default.
+     */
+    public String listenMetricsUrls;
+    /** etcd's {@code log-level}: debug, info (default), warn, error (panic and fatal are taken as error). */
+    public String logLevel;
+    /** etcd's {@code log-format}: console (text lines, the default) or json (one JSON object per line). */
+    public String logFormat;
 
     /** Creates an empty configuration. */
     public ConfigFile() {

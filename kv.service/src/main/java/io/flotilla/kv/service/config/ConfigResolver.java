@@ -8,6 +8,7 @@ import io.flotilla.kv.service.node.BackendSettings;
 import io.flotilla.kv.service.node.HostPort;
 import io.flotilla.kv.service.node.MemberInfo;
 import io.flotilla.kv.service.node.ServerSettings;
+import io.flotilla.kv.service.ops.Logging;
 import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.RaftOptions;
 import io.flotilla.raft.api.UnknownPluginException;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -87,6 +89,17 @@ public final class ConfigResolver {
         if (graceMillis < 0) {
             problems.add("shutdownGraceMillis: must not be negative, got " + graceMillis);
         }
+        HostPort metrics = file.listenMetricsUrls == null ? null : metricsUrl(file.listenMetricsUrls, problems);
+        String logLevel = file.logLevel == null ? "info" : file.logLevel.trim().toLowerCase(Locale.ROOT);
+        if (!Logging.LEVELS.contains(logLevel)) {
+            problems.add("logLevel: must be one of " + String.join(", ", Logging.LEVELS) + ", got '" + file.logLevel
+                    + "'");
+        }
+        String logFormat = file.logFormat == null ? "console" : file.logFormat.trim().toLowerCase(Locale.ROOT);
+        if (!Logging.FORMATS.contains(logFormat)) {
+            problems.add("logFormat: must be one of " + String.join(", ", Logging.FORMATS) + ", got '"
+                    + file.logFormat + "'");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -94,7 +107,27 @@ public final class ConfigResolver {
         ServerSettings settings = new ServerSettings(self, dataDir, members, options,
                 nonNull(file.logStore.options), nonNull(file.transport.options), maxRequestBytes, backend,
                 progressInterval);
-        return new ServerConfig(settings, listen, Duration.ofMillis(graceMillis));
+        return new ServerConfig(settings, listen, Duration.ofMillis(graceMillis), metrics, logLevel, logFormat);
+    }
+
+    /** etcd's {@code --listen-metrics-urls} value: one {@code http://host:port} URL (a bare host:port is taken too). */
+    private static HostPort metricsUrl(String value, List<String> problems) {
+        String url = value.trim();
+        if (url.contains(",")) {
+            problems.add("listenMetricsUrls: one URL only, got '" + value + "'");
+            return null;
+        }
+        if (url.startsWith("https://")) {
+            problems.add("listenMetricsUrls: https is not supported yet (no TLS), got '" + value + "'");
+            return null;
+        }
+        if (url.startsWith("http://")) {
+            url = url.substring("http://".length());
+        }
+        if (url.endsWith("/")) {
+            url = url.substring(0, url.length() - 1);
+        }
+        return address("listenMetricsUrls", url, problems);
     }
 
     private static BackendSettings backend(ConfigFile file, List<String> problems) {

@@ -11,8 +11,12 @@ import java.util.Objects;
  * @param settings            the member's settings
  * @param clientListenAddress where to accept clients (may differ from the advertised address, e.g. 0.0.0.0)
  * @param shutdownGrace       how long shutdown lets requests in flight finish
+ * @param metricsAddress      where to serve /health, /version and /metrics over HTTP, or null for nowhere
+ * @param logLevel            etcd's log level name
+ * @param logFormat           console or json
  */
-public record ServerConfig(ServerSettings settings, HostPort clientListenAddress, Duration shutdownGrace) {
+public record ServerConfig(ServerSettings settings, HostPort clientListenAddress, Duration shutdownGrace,
+                           HostPort metricsAddress, String logLevel, String logFormat) {
 
     /** Validates the record. */
     public ServerConfig {

@@ -1,10 +1,12 @@
 package io.flotilla.kv.service.main;
 
+import io.flotilla.kv.service.cli.FlotillaVersion;
 import io.flotilla.kv.service.config.ConfigException;
 import io.flotilla.kv.service.config.ConfigFile;
 import io.flotilla.kv.service.config.ConfigLoader;
 import io.flotilla.kv.service.config.ConfigResolver;
 import io.flotilla.kv.service.config.ServerConfig;
+import io.flotilla.kv.service.ops.Logging;
 import io.flotilla.kv.service.server.KvServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Spec;
  * {@code flotilla-server}: runs one member of a Flotilla KV cluster. Settings come from a YAML file
  * ({@code --config}); every flag overrides the file's value. Stops cleanly on SIGTERM or Ctrl-C.
  */
-@Command(name = "flotilla-server", mixinStandardHelpOptions = true, version = "flotilla-server 0.1.0",
+@Command(name = "flotilla-server", mixinStandardHelpOptions = true, versionProvider = FlotillaVersion.class,
         sortOptions = false,
         description = "Runs one member of a Flotilla key-value cluster (etcd v3 API).%n"
                 + "Flags override the values of the --config file.",
@@ -109,6 +111,20 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Largest write request (config: maxRequestBytes; default 1572864).")
     private Integer maxRequestBytes;
 
+    @Option(names = "--listen-metrics-urls", paramLabel = "URL",
+            description = "Where to serve /health, /version and /metrics over HTTP, e.g. http://127.0.0.1:2381, as "
+                    + "etcd (config: listenMetricsUrls; default none).")
+    private String listenMetricsUrls;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "debug, info, warn or error, as etcd (config: logLevel; default info).")
+    private String logLevel;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT",
+            description = "console (text lines) or json (a JSON object per line, for log shippers), as etcd "
+                    + "(config: logFormat; default console).")
+    private String logFormat;
+
     @Option(names = "--shutdown-grace-millis", paramLabel = "MS",
             description = "Time requests in flight get at shutdown (config: shutdownGraceMillis; default 5000).")
     private Long shutdownGraceMillis;
@@ -130,12 +146,14 @@ public final class ServerCommand implements Callable<Integer> {
             err.flush();
             return INVALID_CONFIG;
         }
+        Logging.apply(resolved.logLevel(), resolved.logFormat());
         Logger log = LoggerFactory.getLogger(ServerCommand.class);
         log.info("starting member {}: data {}, cluster {}, {}", resolved.settings().self(),
                 resolved.settings().dataDirectory(), resolved.settings().members(), resolved.settings().raftOptions());
         KvServer server;
         try {
-            server = KvServer.start(resolved.settings(), resolved.clientListenAddress(), resolved.shutdownGrace());
+            server = KvServer.start(resolved.settings(), resolved.clientListenAddress(), resolved.shutdownGrace(),
+                    resolved.metricsAddress());
         } catch (RuntimeException e) {
             err.println("flotilla-server: cannot start member " + resolved.settings().self() + ": " + e.getMessage());
             err.flush();
@@ -191,6 +209,15 @@ public final class ServerCommand implements Callable<Integer> {
         }
         if (maxRequestBytes != null) {
             file.maxRequestBytes = maxRequestBytes;
+        }
+        if (listenMetricsUrls != null) {
+            file.listenMetricsUrls = listenMetricsUrls;
+        }
+        if (logLevel != null) {
+            file.logLevel = logLevel;
+        }
+        if (logFormat != null) {
+            file.logFormat = logFormat;
         }
         if (shutdownGraceMillis != null) {
             file.shutdownGraceMillis = shutdownGraceMillis;

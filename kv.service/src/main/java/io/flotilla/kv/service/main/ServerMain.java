@@ -14,7 +14,6 @@ public final class ServerMain {
      * @param args command-line arguments
      */
     public static void main(String[] args) {
-        Logging.configureDefaults();
         int code = new CommandLine(new ServerCommand()).execute(args);
         System.exit(code);
     }

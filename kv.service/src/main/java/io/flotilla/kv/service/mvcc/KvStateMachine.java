@@ -398,6 +398,17 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     @Override
     public SnapshotView openSnapshotView() {
         batchApplied(); // the view must hold every applied change
+        return openBackupView();
+    }
+
+    /**
+     * Opens a view for a backup, from any thread: the store as of its last committed batch of applied entries (each
+     * batch is written with its applied index in one atomic commit, so any view is a state the member was in). Unlike
+     * {@link #openSnapshotView()} it does not flush what the apply thread is batching, which only that thread may do.
+     *
+     * @return the view; close it
+     */
+    public SnapshotView openBackupView() {
         io.flotilla.kv.backend.BackendView view = store.backend().view();
         return new SnapshotView() {
             @Override

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.function.LongConsumer;
 
 /**
  * The multi-version key space on a {@link Backend}, with etcd's revision rules: one store-wide revision that starts
@@ -59,6 +60,7 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     /** The changes of the group, for the {@link ChangeListener}: references to records the group holds anyway. */
     private List<StoreChange> groupChanges = new ArrayList<>();
     private volatile ChangeListener listener;
+    private volatile LongConsumer commitObserver = nanos -> { };
     /** The revision and the applied index the backend holds. */
     private long flushedRevision;
     private long flushedIndex;
@@ -129,6 +131,15 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      */
     public void listen(ChangeListener listener) {
         this.listener = listener;
+    }
+
+    /**
+     * Sets who is told how long each backend commit took (etcd's backend commit duration metric).
+     *
+     * @param observer called on the apply thread with the commit's duration in nanoseconds; must not block
+     */
+    public void observeCommits(LongConsumer observer) {
+        this.commitObserver = observer;
     }
 
     /**
@@ -231,7 +242,9 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         if (appliedIndex != flushedIndex) {
             batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(appliedIndex));
         }
+        long started = System.nanoTime();
         group.commit();
+        commitObserver.accept(System.nanoTime() - started);
         flushedRevision = revision;
         flushedIndex = appliedIndex;
         ChangeListener l = listener;
@@ -395,7 +408,9 @@ public final class MvccStore implements RangeSource, AutoCloseable {
         if (applyingIndex > 0) {
             batch.put(meta, MvccLayout.APPLIED_INDEX, MvccLayout.longBytes(applyingIndex));
         }
+        long started = System.nanoTime();
         batch.commit(false);
+        commitObserver.accept(System.nanoTime() - started);
         recorded();
         flushedIndex = appliedIndex;
     }

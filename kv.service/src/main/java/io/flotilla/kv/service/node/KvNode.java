@@ -18,12 +18,15 @@ import io.flotilla.kv.backend.Backends;
 import io.flotilla.kv.service.mvcc.KvStateMachine;
 import io.flotilla.kv.service.mvcc.MvccStore;
 import io.flotilla.kv.service.watch.WatchHub;
+import io.flotilla.raft.api.LeadershipListener;
 import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.NotLeaderException;
 import io.flotilla.raft.api.RaftNode;
+import io.flotilla.raft.api.RaftMetrics;
 import io.flotilla.raft.api.RaftNodeConfig;
 import io.flotilla.raft.api.RaftRole;
 import io.flotilla.raft.api.RaftStatus;
+import io.flotilla.raft.api.StateMachine;
 import io.flotilla.raft.api.ReadConsistency;
 import io.flotilla.raft.api.spi.Plugins;
 import java.util.List;
@@ -41,6 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -101,6 +105,8 @@ public final class KvNode implements AutoCloseable {
     private volatile boolean faultAlarmed;
     private final QuotaGauge quota;
     /** Requests waiting for a leader to be elected; completed when the engine reports one (no polling). */
+    private final AtomicLong proposalsPending = new AtomicLong();
+    private final AtomicLong proposalsFailed = new AtomicLong();
     private final Set<CompletableFuture<NodeId>> waitingForLeader = ConcurrentHashMap.newKeySet();
 
     private KvNode(RaftNode raft, KvStateMachine stateMachine, WatchHub watches, ServerSettings settings,
@@ -158,6 +164,20 @@ public final class KvNode implements AutoCloseable {
      * @throws io.flotilla.raft.api.UnknownPluginException if the log store or transport is not available
      */
     public static KvNode start(ServerSettings settings, ReadForwarder forwarder) {
+        return start(settings, forwarder, RaftMetrics.NONE);
+    }
+
+    /**
+     * Starts a member whose engine reports its disk writes to {@code metrics}; otherwise as
+     * {@link #start(ServerSettings, ReadForwarder)}.
+     *
+     * @param settings  the member's settings
+     * @param forwarder hands reads to the leader; closed by {@link #close()}
+     * @param metrics   where the engine reports its log writes
+     * @return the running member
+     * @throws io.flotilla.raft.api.UnknownPluginException if the log store or transport is not available
+     */
+    public static KvNode start(ServerSettings settings, ReadForwarder forwarder, RaftMetrics metrics) {
         KvStateMachine stateMachine = new KvStateMachine(openStore(settings));
         // Before the engine starts: entries it applies on start (a replay after a restart) are published too.
         WatchHub watches = new WatchHub(stateMachine.store(), settings.self().value(), settings.maxRequestBytes(),
@@ -165,7 +185,7 @@ public final class KvNode implements AutoCloseable {
         Map<NodeId, String> peers = settings.members().stream()
                 .collect(Collectors.toMap(MemberInfo::id, m -> m.peerAddress().toString()));
         RaftNodeConfig config = new RaftNodeConfig(settings.self(), peers, settings.dataDirectory(),
-                settings.raftOptions(), settings.logStoreOptions(), settings.transportOptions());
+                settings.raftOptions(), settings.logStoreOptions(), settings.transportOptions(), metrics);
         RaftNode raft;
         try {
             raft = Plugins.engine(ENGINE).start(config, stateMachine);
@@ -495,13 +515,64 @@ public final class KvNode implements AutoCloseable {
     }
 
     private CompletableFuture<CommandResult> propose(Command command) {
+        proposalsPending.incrementAndGet();
         return raft.propose(command.toByteArray())
                 .handle((bytes, failure) -> {
+                    proposalsPending.decrementAndGet();
                     if (failure != null) {
+                        proposalsFailed.incrementAndGet(); // etcd's proposals_failed: not committed in time, refused
                         throw Failures.rethrowable(failure);
                     }
                     return parse(bytes, CommandResult::parseFrom);
                 });
+    }
+
+    /** {@return how many of this member's proposals wait to be committed and applied (etcd's proposals_pending)} */
+    public long proposalsPending() {
+        return proposalsPending.get();
+    }
+
+    /** {@return how many of this member's proposals failed: timed out, refused, dropped (etcd's proposals_failed)} */
+    public long proposalsFailed() {
+        return proposalsFailed.get();
+    }
+
+    /**
+     * Opens a consistent view of this member's store for a backup ({@code Maintenance.Snapshot}), from any thread.
+     *
+     * @return the view; close it
+     */
+    public StateMachine.SnapshotView openBackup() {
+        return stateMachine.openBackupView();
+    }
+
+    /**
+     * Tells {@code observer} how long each commit to the MVCC backend took.
+     *
+     * @param observer called on the apply thread with a duration in nanoseconds; must not block
+     */
+    public void observeBackendCommits(java.util.function.LongConsumer observer) {
+        stateMachine.store().observeCommits(observer);
+    }
+
+    /**
+     * Tells {@code listener} about every change of role, term or leader of this member's Raft node.
+     *
+     * @param listener called on the engine's thread; must not block
+     */
+    public void addLeadershipListener(LeadershipListener listener) {
+        raft.addLeadershipListener(listener);
+    }
+
+    /**
+     * Hands leadership to another voter (etcd's MoveLeader); this member must lead.
+     *
+     * @param target the voter to lead
+     * @return completes once {@code target} leads; fails if this member does not lead, the target is not a voter, or
+     *         the transfer does not finish within an election timeout
+     */
+    public CompletableFuture<Void> transferLeadership(NodeId target) {
+        return raft.transferLeadership(target);
     }
 
     /**

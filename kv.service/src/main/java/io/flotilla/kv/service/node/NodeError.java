@@ -22,7 +22,11 @@ public enum NodeError {
     /** The member is shutting down. */
     STOPPED(StatusCode.UNAVAILABLE, "etcdserver: server stopped"),
     /** The member's request queue is full; nothing happened. */
-    TOO_MANY_REQUESTS(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests");
+    TOO_MANY_REQUESTS(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests"),
+    /** MoveLeader named a member that is not a voter of the cluster. */
+    BAD_LEADER_TRANSFEREE(StatusCode.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
+    /** MoveLeader's target did not take over in time (etcd sends it with code Unknown: it has no gRPC mapping). */
+    LEADER_TRANSFER_TIMEOUT(StatusCode.UNKNOWN, "etcdserver: request timed out, leader transfer took too long");
 
     private final StatusCode code;
     private final String message;

@@ -15,9 +15,9 @@ import io.flotilla.kv.service.internal.proto.etcd.DeleteRangeRequest;
 import io.flotilla.kv.service.internal.proto.etcd.KVGrpc;
 import io.flotilla.kv.service.internal.proto.etcd.MaintenanceGrpc;
 import io.flotilla.kv.service.internal.proto.etcd.MemberAddRequest;
+import io.flotilla.kv.service.internal.proto.etcd.MemberPromoteRequest;
 import io.flotilla.kv.service.internal.proto.etcd.MemberListRequest;
 import io.flotilla.kv.service.internal.proto.etcd.MemberListResponse;
-import io.flotilla.kv.service.internal.proto.etcd.MoveLeaderRequest;
 import io.flotilla.kv.service.internal.proto.etcd.PutRequest;
 import io.flotilla.kv.service.internal.proto.etcd.PutResponse;
 import io.flotilla.kv.service.internal.proto.etcd.RangeRequest;
@@ -197,8 +197,8 @@ class SingleNodeApiTest {
     void unservedMethodsAreUnimplemented() {
         assertStatus(Status.Code.UNIMPLEMENTED, null, () -> ClusterGrpc.newBlockingStub(cluster.channel(0))
                 .memberAdd(MemberAddRequest.getDefaultInstance()));
-        assertStatus(Status.Code.UNIMPLEMENTED, null, () -> MaintenanceGrpc.newBlockingStub(cluster.channel(0))
-                .moveLeader(MoveLeaderRequest.getDefaultInstance()));
+        assertStatus(Status.Code.UNIMPLEMENTED, null, () -> ClusterGrpc.newBlockingStub(cluster.channel(0))
+                .memberPromote(MemberPromoteRequest.getDefaultInstance()));
     }
 
     @Test

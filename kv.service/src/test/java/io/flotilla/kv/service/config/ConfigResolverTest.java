@@ -1,6 +1,7 @@
 package io.flotilla.kv.service.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +82,49 @@ class ConfigResolverTest {
                 base + "watchProgressNotifyInterval: soon\n", "test")));
         assertEquals(List.of("watchProgressNotifyInterval: must be a duration of at least 1ms such as 10m or 500ms,"
                 + " got 'soon'"), e.problems());
+    }
+
+    @Test
+    void theMetricsUrlIsEtcdsOneHttpUrlAndNothingElse() {
+        String base = """
+                nodeId: n1
+                cluster: {n1: {peer: "127.0.0.1:2380", client: "127.0.0.1:2379"}}
+                logStore: {name: memory}
+                transport: {name: in-jvm}
+                """;
+        assertNull(ConfigResolver.resolve(ConfigLoader.parse(base, "test")).metricsAddress(), "none by default");
+        assertEquals(new HostPort("127.0.0.1", 2381), ConfigResolver.resolve(ConfigLoader.parse(
+                base + "listenMetricsUrls: http://127.0.0.1:2381\n", "test")).metricsAddress());
+        assertEquals(new HostPort("0.0.0.0", 9000), ConfigResolver.resolve(ConfigLoader.parse(
+                base + "listenMetricsUrls: 0.0.0.0:9000\n", "test")).metricsAddress());
+        ConfigException https = assertThrows(ConfigException.class, () -> ConfigResolver.resolve(ConfigLoader.parse(
+                base + "listenMetricsUrls: https://127.0.0.1:2381\n", "test")));
+        assertEquals(List.of("listenMetricsUrls: https is not supported yet (no TLS), got 'https://127.0.0.1:2381'"),
+                https.problems());
+        ConfigException two = assertThrows(ConfigException.class, () -> ConfigResolver.resolve(ConfigLoader.parse(
+                base + "listenMetricsUrls: \"http://a:1,http://b:2\"\n", "test")));
+        assertEquals(List.of("listenMetricsUrls: one URL only, got 'http://a:1,http://b:2'"), two.problems());
+    }
+
+    @Test
+    void logLevelAndFormatTakeEtcdsNames() {
+        String base = """
+                nodeId: n1
+                cluster: {n1: {peer: "127.0.0.1:2380", client: "127.0.0.1:2379"}}
+                logStore: {name: memory}
+                transport: {name: in-jvm}
+                """;
+        ServerConfig defaults = ConfigResolver.resolve(ConfigLoader.parse(base, "test"));
+        assertEquals("info", defaults.logLevel());
+        assertEquals("console", defaults.logFormat());
+        ServerConfig json = ConfigResolver.resolve(ConfigLoader.parse(base + "logLevel: WARN\nlogFormat: json\n",
+                "test"));
+        assertEquals("warn", json.logLevel());
+        assertEquals("json", json.logFormat());
+        ConfigException bad = assertThrows(ConfigException.class, () -> ConfigResolver.resolve(ConfigLoader.parse(
+                base + "logLevel: loud\nlogFormat: xml\n", "test")));
+        assertEquals(List.of("logLevel: must be one of debug, info, warn, error, panic, fatal, got 'loud'",
+                "logFormat: must be one of console, json, got 'xml'"), bad.problems());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.flotilla.raft.api.RaftOptions;
 import io.flotilla.raft.api.RaftRole;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,14 +39,20 @@ public final class TestCluster implements AutoCloseable {
     private final List<MemberInfo> members;
     private final Path directory;
     private final RaftOptions options;
+    private final BackendSettings backend;
+    private final List<Integer> httpPorts = new ArrayList<>();
     private final List<KvServer> servers = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
 
-    private TestCluster(List<MemberInfo> members, Path directory, RaftOptions options) {
+    private TestCluster(List<MemberInfo> members, Path directory, RaftOptions options, BackendSettings backend) {
         this.members = members;
         this.directory = directory;
         this.options = options;
+        this.backend = backend;
         for (int i = 0; i < members.size(); i++) {
+            // Chosen with the other ports, before any member binds one: a port the system picks at bind time (0)
+            // could be a later member's client or peer port, free until that member starts.
+            httpPorts.add(FreePorts.next());
             servers.add(null);
             channels.add(null);
         }
@@ -60,12 +67,28 @@ public final class TestCluster implements AutoCloseable {
      * @return the running cluster
      */
     public static TestCluster start(int size, Path directory, RaftOptions options) {
+        // The memory backend, like the memory log store these members use: a restarted member starts empty and is
+        // caught up by the others (a durable backend over an empty log is refused at start).
+        return start(size, directory, options, BackendSettings.of("memory"));
+    }
+
+    /**
+     * Starts {@code size} members named n1, n2, ... whose stores are on the given backend, in
+     * {@code directory/n<i>/kv} (where a restored backup can be put before the start).
+     *
+     * @param size      how many
+     * @param directory where members keep their data
+     * @param options   engine options (log store and transport included)
+     * @param backend   the members' backend
+     * @return the running cluster
+     */
+    public static TestCluster start(int size, Path directory, RaftOptions options, BackendSettings backend) {
         List<MemberInfo> members = new ArrayList<>();
         for (int i = 1; i <= size; i++) {
             members.add(new MemberInfo(NodeId.of("n" + i), new HostPort("127.0.0.1", FreePorts.next()),
                     new HostPort("127.0.0.1", FreePorts.next())));
         }
-        TestCluster cluster = new TestCluster(List.copyOf(members), directory, options);
+        TestCluster cluster = new TestCluster(List.copyOf(members), directory, options, backend);
         for (int i = 0; i < size; i++) {
             cluster.startMember(i);
         }
@@ -85,11 +108,9 @@ public final class TestCluster implements AutoCloseable {
     public void startMember(int i) {
         MemberInfo self = members.get(i);
         ServerSettings settings = new ServerSettings(self.id(), directory.resolve(self.id().value()), members,
-                options, Map.of(), Map.of(), RequestLimits.DEFAULT_MAX_REQUEST_BYTES,
-                // The memory backend, like the memory log store these members use: a restarted member starts empty
-                // and is caught up by the others (a durable backend over an empty log is refused at start).
-                BackendSettings.of("memory"));
-        servers.set(i, KvServer.start(settings, Duration.ofSeconds(2)));
+                options, Map.of(), Map.of(), RequestLimits.DEFAULT_MAX_REQUEST_BYTES, backend);
+        servers.set(i, KvServer.start(settings, self.clientAddress(), Duration.ofSeconds(2),
+                new HostPort("127.0.0.1", httpPorts.get(i))));
     }
 
     /**
@@ -165,6 +186,17 @@ public final class TestCluster implements AutoCloseable {
             }
         }
         return leader;
+    }
+
+    /**
+     * Returns the URL of a running member's HTTP endpoints.
+     *
+     * @param i    the member's position
+     * @param path e.g. {@code /health?serializable=true}
+     * @return the URL
+     */
+    public URI http(int i, String path) {
+        return URI.create("http://127.0.0.1:" + servers.get(i).httpPort() + path);
     }
 
     /** Returns the position of a running member that does not lead (the first one). */

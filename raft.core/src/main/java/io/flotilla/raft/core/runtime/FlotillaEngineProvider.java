@@ -54,7 +54,7 @@ public final class FlotillaEngineProvider implements RaftEngineProvider {
         try {
             return RaftNodeRuntime.start(config.self(), configuration, config.initialMembers(), config.options(), store,
                     transport, stateMachine, config.dataDirectory().resolve("snapshots"), System::nanoTime,
-                    new SplittableRandom());
+                    new SplittableRandom(), config.metrics());
         } catch (RuntimeException e) {
             // Recovery refused to start (say, a state machine ahead of the log): release the store (a durable one
             // holds a lock on its directory) and the transport, so the caller can fix things and start again.

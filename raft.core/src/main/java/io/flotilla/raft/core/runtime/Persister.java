@@ -3,6 +3,7 @@ package io.flotilla.raft.core.runtime;
 import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.NodeId;
 import io.flotilla.raft.api.PersistentState;
+import io.flotilla.raft.api.RaftMetrics;
 import io.flotilla.raft.api.message.RaftMessage;
 import io.flotilla.raft.api.spi.CorruptLogException;
 import io.flotilla.raft.api.spi.LogStore;
@@ -86,6 +87,7 @@ final class Persister implements Runnable {
     private final Transport transport;
     private final SnapshotFiles snapshots;
     private final Listener listener;
+    private final RaftMetrics metrics;
     private final java.util.function.LongSupplier nanoClock;
     private final BlockingQueue<Task> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private volatile boolean stopped;
@@ -93,9 +95,10 @@ final class Persister implements Runnable {
     private volatile long writingSince;
     private final Object progress = new Object();
 
-    Persister(NodeId self, LogStore store, Transport transport, SnapshotFiles snapshots, Listener listener,
-              java.util.function.LongSupplier nanoClock) {
+    Persister(NodeId self, LogStore store, Transport transport, SnapshotFiles snapshots, RaftMetrics metrics,
+              Listener listener, java.util.function.LongSupplier nanoClock) {
         this.self = self;
+        this.metrics = metrics;
         this.store = store;
         this.transport = transport;
         this.snapshots = snapshots;
@@ -224,7 +227,9 @@ final class Persister implements Runnable {
             state = group.get(0).state();
         }
         if (state != null || !entries.isEmpty()) {
+            long started = nanoClock.getAsLong();
             store.write(state, entries);
+            metrics.logWritten(entries.size(), nanoClock.getAsLong() - started);
         }
         for (Ready.SnapshotChunk chunk : group.get(0).chunks()) {
             receive(chunk);

@@ -2,6 +2,7 @@ package io.flotilla.raft.core.runtime;
 
 import io.flotilla.raft.api.ClusterConfiguration;
 import io.flotilla.raft.api.LeadershipListener;
+import io.flotilla.raft.api.RaftMetrics;
 import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.NodeClosedException;
 import io.flotilla.raft.api.NodeId;
@@ -130,7 +131,8 @@ public final class RaftNodeRuntime implements RaftNode {
 
     private RaftNodeRuntime(NodeId self, ClusterConfiguration configuration, Map<NodeId, String> addresses,
                             RaftOptions options, LogStore store, Transport transport, StateMachine stateMachine,
-                            Path snapshotDirectory, LongSupplier nanoClock, RandomGenerator random) {
+                            Path snapshotDirectory, LongSupplier nanoClock, RandomGenerator random,
+                            RaftMetrics metrics) {
         this.self = self;
         this.options = options;
         this.store = store;
@@ -151,7 +153,7 @@ public final class RaftNodeRuntime implements RaftNode {
                 options.snapshotThresholdEntries(), options.snapshotSizeRatio(),
                 index -> events.add(new SnapshotTaken(index)), readers);
         this.forwarded = new ForwardedProposals(self, applier);
-        this.persister = new Persister(self, store, transport, snapshots, new Persister.Listener() {
+        this.persister = new Persister(self, store, transport, snapshots, metrics, new Persister.Listener() {
             @Override
             public void written(List<ReadyExecutor.Write> writes) {
                 events.add(new Written(writes));
@@ -225,8 +227,34 @@ public final class RaftNodeRuntime implements RaftNode {
                                         Map<NodeId, String> addresses, RaftOptions options, LogStore store,
                                         Transport transport, StateMachine stateMachine, Path snapshotDirectory,
                                         LongSupplier nanoClock, RandomGenerator random) {
+        return start(self, configuration, addresses, options, store, transport, stateMachine, snapshotDirectory,
+                nanoClock, random, RaftMetrics.NONE);
+    }
+
+    /**
+     * Starts a member that reports its disk writes to {@code metrics}; otherwise as
+     * {@link #start(NodeId, ClusterConfiguration, Map, RaftOptions, LogStore, Transport, StateMachine, Path,
+     * LongSupplier, RandomGenerator)}.
+     *
+     * @param self          this member
+     * @param configuration the initial configuration (the log's latest configuration entry takes precedence)
+     * @param addresses     peer address of each initial member
+     * @param options       engine options
+     * @param store         the member's log store, open; closed by {@link #close()}
+     * @param transport     the member's transport, not yet started; closed by {@link #close()}
+     * @param stateMachine  the application state machine
+     * @param snapshotDirectory where snapshots are kept, or null to take none (the log then grows without bound)
+     * @param nanoClock     monotonic clock in nanoseconds (e.g. {@code System::nanoTime})
+     * @param random        randomness for election timeouts
+     * @param metrics       where durable log writes are reported
+     * @return the running node
+     */
+    public static RaftNodeRuntime start(NodeId self, ClusterConfiguration configuration,
+                                        Map<NodeId, String> addresses, RaftOptions options, LogStore store,
+                                        Transport transport, StateMachine stateMachine, Path snapshotDirectory,
+                                        LongSupplier nanoClock, RandomGenerator random, RaftMetrics metrics) {
         RaftNodeRuntime node = new RaftNodeRuntime(self, configuration, addresses, options, store, transport,
-                stateMachine, snapshotDirectory, nanoClock, random);
+                stateMachine, snapshotDirectory, nanoClock, random, metrics);
         node.applyThread.start();
         node.diskThread.start();
         // The transport first: the loop's first batch may already send or update peers. Messages that arrive before

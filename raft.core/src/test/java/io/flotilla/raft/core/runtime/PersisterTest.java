@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flotilla.raft.api.LogEntry;
 import io.flotilla.raft.api.NodeId;
+import io.flotilla.raft.api.RaftMetrics;
 import io.flotilla.raft.api.PersistentState;
 import io.flotilla.raft.api.message.AppendEntriesResponse;
 import io.flotilla.raft.api.message.RaftMessage;
@@ -56,7 +57,7 @@ class PersisterTest {
         public void close() {
         }
     };
-    private final Persister persister = new Persister(N1, store, transport, null, new Persister.Listener() {
+    private final Persister persister = new Persister(N1, store, transport, null, RaftMetrics.NONE, new Persister.Listener() {
         @Override
         public void written(List<Write> writes) {
             events.add("written " + writes.stream().map(w -> w.lastEntry() == null ? "-" : "" + w.lastEntry().index())

@@ -1,0 +1,5 @@
+// Module descriptor added to prometheus-metrics-tracer-common by moditect at build time (distribution/pom.xml, add-module-info). Generated
+// with: jdeps --generate-module-info --multi-release 17 --ignore-missing-deps (the jar names only an automatic module).
+module io.prometheus.metrics.tracer.common {
+    exports io.prometheus.metrics.tracer.common;
+}

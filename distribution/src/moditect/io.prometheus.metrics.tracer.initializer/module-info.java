@@ -1,0 +1,8 @@
+// Module descriptor added to prometheus-metrics-tracer-initializer by moditect at build time (distribution/pom.xml, add-module-info). Generated
+// with: jdeps --generate-module-info --multi-release 17 --ignore-missing-deps (the jar names only an automatic module).
+module io.prometheus.metrics.tracer.initializer {
+    requires io.prometheus.metrics.tracer.otel;
+    requires io.prometheus.metrics.tracer.otel_agent;
+    requires transitive io.prometheus.metrics.tracer.common;
+    exports io.prometheus.metrics.tracer.initializer;
+}
