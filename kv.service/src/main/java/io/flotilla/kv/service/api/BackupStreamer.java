@@ -31,6 +31,11 @@ final class BackupStreamer {
     static final int CHUNK_BYTES = 32 * 1024;
     /** Backups in progress at once on a member; more are refused with RESOURCE_EXHAUSTED. */
     static final int MAX_CONCURRENT = 2;
+    /**
+     * How long a backup waits for a client that reads nothing before it gives up: the view it streams pins the
+     * backend's old files (their space cannot be reclaimed), so a client that never reads must not hold it for ever.
+     */
+    static final long STALL_LIMIT_NANOS = TimeUnit.MINUTES.toNanos(10);
 
     private final KvNode node;
     private final Semaphore slots = new Semaphore(MAX_CONCURRENT);
@@ -149,10 +154,16 @@ final class BackupStreamer {
             if (filled == 0) {
                 return;
             }
+            long waitingSince = System.nanoTime();
             synchronized (ready) {
                 while (!call.isReady()) {
                     if (call.isCancelled()) {
                         throw new CanceledException(sent);
+                    }
+                    if (System.nanoTime() - waitingSince > STALL_LIMIT_NANOS) {
+                        throw new IOException("the client read nothing for "
+                                + TimeUnit.NANOSECONDS.toMinutes(STALL_LIMIT_NANOS) + " minutes after " + sent
+                                + " bytes");
                     }
                     try {
                         ready.wait(1000);

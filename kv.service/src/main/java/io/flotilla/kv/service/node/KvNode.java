@@ -7,8 +7,6 @@ import io.flotilla.kv.service.internal.proto.command.Query;
 import io.flotilla.kv.service.internal.proto.command.QueryResult;
 import io.flotilla.kv.service.internal.proto.command.StoreStats;
 import io.flotilla.kv.service.internal.proto.etcd.AlarmMember;
-import io.flotilla.kv.service.internal.proto.etcd.AlarmRequest;
-import io.flotilla.kv.service.internal.proto.etcd.AlarmType;
 import io.flotilla.kv.service.internal.proto.etcd.CompactionRequest;
 import io.flotilla.kv.service.internal.proto.etcd.ResponseHeader;
 import io.flotilla.kv.service.mvcc.KvError;
@@ -45,7 +43,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,8 +73,6 @@ public final class KvNode implements AutoCloseable {
     public static final long MAX_RECOMMENDED_QUOTA_BYTES = 8L << 30;
     /** How often the member looks at its backend's health (a full disk raises a NOSPACE alarm). */
     static final long BACKEND_CHECK_MILLIS = 1_000;
-    /** Least time between two NOSPACE alarms proposed for a full disk that stays full (the first may be lost). */
-    static final long FAULT_ALARM_RETRY_MILLIS = 30_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
 
@@ -98,15 +93,11 @@ public final class KvNode implements AutoCloseable {
     /** etcd's auto-compaction policy, or null when it is off; used on the timer thread only. */
     private final AutoCompaction autoCompaction;
     private final BackendSettings backendSettings;
-    /** The NOSPACE alarm proposal under way, shared by the requests that found the quota exceeded meanwhile. */
-    private final AtomicReference<CompletableFuture<Void>> noSpaceProposal = new AtomicReference<>();
-    /** When a full disk last made this member propose a NOSPACE alarm ({@link System#nanoTime()}). */
-    private volatile long faultAlarmNanos;
-    private volatile boolean faultAlarmed;
-    private final QuotaGauge quota;
-    /** Requests waiting for a leader to be elected; completed when the engine reports one (no polling). */
+    /** The quota check and the NOSPACE alarm for this member. */
+    private final SpaceGuard space;
     private final AtomicLong proposalsPending = new AtomicLong();
     private final AtomicLong proposalsFailed = new AtomicLong();
+    /** Requests waiting for a leader to be elected; completed when the engine reports one (no polling). */
     private final Set<CompletableFuture<NodeId>> waitingForLeader = ConcurrentHashMap.newKeySet();
 
     private KvNode(RaftNode raft, KvStateMachine stateMachine, WatchHub watches, ServerSettings settings,
@@ -123,7 +114,7 @@ public final class KvNode implements AutoCloseable {
         this.maintenance = Executors.newSingleThreadExecutor(daemon("flotilla-kv-maintenance-" + self));
         this.backendSettings = settings.backend();
         this.quotaBytes = backendSettings.effectiveQuotaBytes();
-        this.quota = new QuotaGauge(quotaBytes, () -> stateMachine.store().sizeBytes(), System::nanoTime);
+        this.space = new SpaceGuard(self, memberId, stateMachine, quotaBytes, this::write);
         this.autoCompaction = AutoCompaction.of(backendSettings.autoCompactionMode(),
                 backendSettings.autoCompactionRetention());
         this.forwarder = forwarder;
@@ -138,7 +129,7 @@ public final class KvNode implements AutoCloseable {
             LOG.warn("member {}: the backend quota ({} bytes) exceeds the maximum recommended ({} bytes, as etcd)",
                     self, quotaBytes, MAX_RECOMMENDED_QUOTA_BYTES);
         }
-        timer.scheduleWithFixedDelay(this::checkBackend, BACKEND_CHECK_MILLIS, BACKEND_CHECK_MILLIS,
+        timer.scheduleWithFixedDelay(space::checkBackend, BACKEND_CHECK_MILLIS, BACKEND_CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(leases::revokeExpired, Leases.EXPIRY_CHECK_MILLIS, Leases.EXPIRY_CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
@@ -314,96 +305,14 @@ public final class KvNode implements AutoCloseable {
 
     /**
      * etcd's quota check for a write that costs quota (a put, a transaction that puts, an append), made before the
-     * write is proposed: if the backend's size on disk plus the write's cost reaches the quota, or the backend reports
-     * a full disk, the write must not be proposed. A NOSPACE alarm for this member is proposed instead (once it is
-     * applied, every member refuses writes that grow the store) and the write fails with {@link KvError#NO_SPACE}.
+     * write is proposed; see {@link SpaceGuard#refusal}.
      *
      * @param cost the write's cost, as {@link io.flotilla.kv.service.mvcc.Quota} counts it; 0 never fails
      * @param <T>  the write's result type
      * @return null if the write may go on; else a future that fails with NO_SPACE once the alarm is proposed
      */
     public <T> CompletableFuture<T> quotaRefusal(long cost) {
-        if (cost <= 0 || !overQuota(cost)) {
-            return null;
-        }
-        return raiseNoSpace(cost).handle((done, failure) -> {
-            throw KvError.NO_SPACE.exception();
-        });
-    }
-
-    /** Whether a write of this cost must be refused for space (etcd's {@code backendQuota.Available}, negated). */
-    private boolean overQuota(long cost) {
-        return stateMachine.backendOutOfSpace() || quota.exceeds(cost);
-    }
-
-    /**
-     * Proposes the NOSPACE alarm for this member unless it is active already (or being proposed), and completes when
-     * that is done; never fails (a lost proposal is made again by the next write that finds the quota exceeded).
-     */
-    private CompletableFuture<Void> raiseNoSpace(long cost) {
-        if (hasAlarm(memberId, AlarmType.NOSPACE)) {
-            return CompletableFuture.completedFuture(null);
-        }
-        while (true) {
-            CompletableFuture<Void> pending = noSpaceProposal.get();
-            if (pending != null && !pending.isDone()) {
-                return pending;
-            }
-            CompletableFuture<Void> mine = new CompletableFuture<>();
-            if (!noSpaceProposal.compareAndSet(pending, mine)) {
-                continue;
-            }
-            if (stateMachine.backendOutOfSpace()) {
-                LOG.warn("member {}: the backend's disk is full; raising the NOSPACE alarm", self);
-            } else {
-                LOG.warn("member {}: a write of {} bytes would take the backend ({} bytes on disk) to its quota ({} "
-                        + "bytes); raising the NOSPACE alarm", self, cost, stateMachine.store().sizeBytes(), quotaBytes);
-            }
-            AlarmRequest alarm = AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
-                    .setMemberID(memberId).setAlarm(AlarmType.NOSPACE).build();
-            write(Command.newBuilder().setAlarm(alarm).build()).whenComplete((result, failure) -> {
-                if (failure != null) {
-                    LOG.warn("member {}: the NOSPACE alarm could not be raised: {}", self,
-                            Failures.describe(failure));
-                }
-                mine.complete(null);
-            });
-            return mine;
-        }
-    }
-
-    private boolean hasAlarm(long member, AlarmType type) {
-        for (AlarmMember a : stateMachine.alarms()) {
-            if (a.getMemberID() == member && a.getAlarm() == type) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Looks at the backend (on the timer): a full disk makes the apply thread wait and retry, so this member cannot
-     * take writes; it raises the NOSPACE alarm for itself, which the other members apply, so the cluster stops
-     * taking writes that grow the store until an operator frees space (etcd raises the same alarm for a full quota).
-     */
-    private void checkBackend() {
-        try {
-            if (!stateMachine.backendOutOfSpace()) {
-                faultAlarmed = false;
-                return;
-            }
-            long now = System.nanoTime();
-            if (hasAlarm(memberId, AlarmType.NOSPACE) || (faultAlarmed
-                    && now - faultAlarmNanos < TimeUnit.MILLISECONDS.toNanos(FAULT_ALARM_RETRY_MILLIS))) {
-                return;
-            }
-            faultAlarmed = true;
-            faultAlarmNanos = now;
-            LOG.error("member {}: {}", self, stateMachine.backendFault());
-            raiseNoSpace(0);
-        } catch (RuntimeException e) {
-            LOG.warn("member {}: backend check failed: {}", self, e.toString());
-        }
+        return space.refusal(cost);
     }
 
     /**

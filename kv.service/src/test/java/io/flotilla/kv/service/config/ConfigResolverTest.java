@@ -15,6 +15,14 @@ import org.junit.jupiter.api.Test;
 /** Reading and validating the server configuration: every problem names its field. */
 class ConfigResolverTest {
 
+    /** The smallest valid configuration: one member, test plugins. */
+    static final String ONE_MEMBER = """
+            nodeId: n1
+            cluster: {n1: {peer: "127.0.0.1:2380", client: "127.0.0.1:2379"}}
+            logStore: {name: memory}
+            transport: {name: in-jvm}
+            """;
+
     static final String THREE_NODES = """
             nodeId: n2
             dataDir: /tmp/flotilla/n2
@@ -70,12 +78,7 @@ class ConfigResolverTest {
 
     @Test
     void theWatchProgressIntervalTakesEtcdsDurationsAndRefusesOthers() {
-        String base = """
-                nodeId: n1
-                cluster: {n1: {peer: "127.0.0.1:2380", client: "127.0.0.1:2379"}}
-                logStore: {name: memory}
-                transport: {name: in-jvm}
-                """;
+        String base = ONE_MEMBER;
         assertEquals(Duration.ofMillis(1500), ConfigResolver.resolve(ConfigLoader.parse(
                 base + "watchProgressNotifyInterval: 1.5s\n", "test")).settings().watchProgressNotifyInterval());
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigResolver.resolve(ConfigLoader.parse(
@@ -86,12 +89,7 @@ class ConfigResolverTest {
 
     @Test
     void theMetricsUrlIsEtcdsOneHttpUrlAndNothingElse() {
-        String base = """
-                nodeId: n1
-                cluster: {n1: {peer: "127.0.0.1:2380", client: "127.0.0.1:2379"}}
-                logStore: {name: memory}
-                transport: {name: in-jvm}
-                """;
+        String base = ONE_MEMBER;
         assertNull(ConfigResolver.resolve(ConfigLoader.parse(base, "test")).metricsAddress(), "none by default");
         assertEquals(new HostPort("127.0.0.1", 2381), ConfigResolver.resolve(ConfigLoader.parse(
                 base + "listenMetricsUrls: http://127.0.0.1:2381\n", "test")).metricsAddress());
@@ -108,12 +106,7 @@ class ConfigResolverTest {
 
     @Test
     void logLevelAndFormatTakeEtcdsNames() {
-        String base = """
-                nodeId: n1
-                cluster: {n1: {peer: "127.0.0.1:2380", client: "127.0.0.1:2379"}}
-                logStore: {name: memory}
-                transport: {name: in-jvm}
-                """;
+        String base = ONE_MEMBER;
         ServerConfig defaults = ConfigResolver.resolve(ConfigLoader.parse(base, "test"));
         assertEquals("info", defaults.logLevel());
         assertEquals("console", defaults.logFormat());
