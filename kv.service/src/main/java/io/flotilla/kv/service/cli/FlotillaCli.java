@@ -10,8 +10,10 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * {@code flotilla}: a command-line client for Flotilla KV clusters (and, for the etcd commands, any etcd v3 server).
+ * Every subcommand inherits {@code --help} and {@code --version} (scope INHERIT).
  */
 @Command(name = "flotilla", mixinStandardHelpOptions = true, versionProvider = FlotillaVersion.class,
+        scope = ScopeType.INHERIT,
         description = "Command-line client of a Flotilla key-value cluster.",
         subcommands = {GetCommand.class, PutCommand.class, DelCommand.class, AppendCommand.class, TxnCommand.class,
                 WatchCommand.class, LeaseCommand.class, LockCommand.class, ElectCommand.class,

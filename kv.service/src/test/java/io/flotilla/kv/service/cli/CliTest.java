@@ -57,6 +57,16 @@ class CliTest {
     }
 
     @Test
+    void everySubcommandHasHelp() {
+        for (String[] command : new String[][] {{"member", "--help"}, {"member", "list", "--help"},
+            {"snapshot", "restore", "--help"}, {"move-leader", "--help"}, {"get", "--help"}}) {
+            Run help = cli(command);
+            assertEquals(0, help.code(), String.join(" ", command) + ": " + help.err());
+            assertTrue(help.out().startsWith("Usage: flotilla " + command[0]), help.out());
+        }
+    }
+
+    @Test
     void putGetAndDelete() {
         assertEquals(new Run(0, "OK\n", ""), cli("put", "cli/a", "hello"));
         assertEquals(new Run(0, "cli/a\nhello\n", ""), cli("get", "cli/a"));
