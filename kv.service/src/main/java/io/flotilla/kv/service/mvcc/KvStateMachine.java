@@ -409,7 +409,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
      * @return the view; close it
      */
     public SnapshotView openBackupView() {
-        io.flotilla.kv.backend.BackendView view = store.backend().view();
+        io.flotilla.kv.backend.BackendView view = store.openBackendView();
         return new SnapshotView() {
             @Override
             public void writeTo(OutputStream out) throws IOException {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 
 /**
@@ -60,6 +61,8 @@ public final class MvccStore implements RangeSource, AutoCloseable {
     /** The changes of the group, for the {@link ChangeListener}: references to records the group holds anyway. */
     private List<StoreChange> groupChanges = new ArrayList<>();
     private volatile ChangeListener listener;
+    /** Write-held while {@link #replaceContent} swaps the content; views are opened under the read side. */
+    private final ReentrantReadWriteLock replacing = new ReentrantReadWriteLock();
     private volatile LongConsumer commitObserver = nanos -> { };
     /** The revision and the applied index the backend holds. */
     private long flushedRevision;
@@ -112,12 +115,20 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      * @param replace writes the new content to the backend
      */
     void replaceContent(Runnable replace) {
-        group.discard(); // changes the new content replaces
-        groupChanges.clear();
-        compactor.close();
-        replace.run();
-        compactor = new Compactor(backend, history, revisions, meta);
-        load();
+        // Views are not opened while the content is half replaced (tables cleared, refilled in batches, the revision
+        // and compaction point not yet loaded): a view taken then would show a history with a hole and an old
+        // compaction revision, and a watcher catching up from it would silently skip the missing revisions.
+        replacing.writeLock().lock();
+        try {
+            group.discard(); // changes the new content replaces
+            groupChanges.clear();
+            compactor.close();
+            replace.run();
+            compactor = new Compactor(backend, history, revisions, meta);
+            load();
+        } finally {
+            replacing.writeLock().unlock();
+        }
         ChangeListener l = listener;
         if (l != null) {
             l.replaced(revision);
@@ -354,11 +365,30 @@ public final class MvccStore implements RangeSource, AutoCloseable {
      * @return the view; close it
      */
     public MvccView openView() {
-        io.flotilla.kv.backend.BackendView view = backend.view();
-        // The compaction revision is read after the view is taken, so it is at least the view's own: reads the view
-        // could still serve may be refused as compacted, never the other way round (etcd refuses below the store's
-        // compaction revision too, whatever a read transaction could still see).
-        return new MvccView(reads, view, meta, history, revisions, compactRevision);
+        replacing.readLock().lock();
+        try {
+            io.flotilla.kv.backend.BackendView view = backend.view();
+            // The compaction revision is read after the view is taken, so it is at least the view's own: reads the
+            // view could still serve may be refused as compacted, never the other way round (etcd refuses below the
+            // store's compaction revision too, whatever a read transaction could still see).
+            return new MvccView(reads, view, meta, history, revisions, compactRevision);
+        } finally {
+            replacing.readLock().unlock();
+        }
+    }
+
+    /**
+     * Opens a point-in-time view of the whole backend (a backup's), never of a content half replaced by a snapshot.
+     *
+     * @return the view; close it
+     */
+    public io.flotilla.kv.backend.BackendView openBackendView() {
+        replacing.readLock().lock();
+        try {
+            return backend.view();
+        } finally {
+            replacing.readLock().unlock();
+        }
     }
 
     /**

@@ -401,7 +401,7 @@ public final class WatchHub implements ChangeListener, AutoCloseable {
             return false;
         }
         try (MvccView view = store.openView()) {
-            long compactRevision = store.compactRevision(); // after the view: never below what the view lacks
+            long compactRevision = view.compactRevision(); // read with the view: never below what the view lacks
             long to = view.revision();
             long from = Long.MAX_VALUE;
             List<Watcher> live = new ArrayList<>();
