@@ -1,5 +1,6 @@
 package io.flotilla.kv.service.mvcc;
 
+import com.google.common.io.CountingOutputStream;
 import com.google.protobuf.ByteString;
 import io.flotilla.kv.backend.Backend;
 import io.flotilla.kv.backend.BackendContext;
@@ -10,7 +11,6 @@ import io.flotilla.kv.service.internal.proto.etcd.HashKVRequest;
 import io.flotilla.kv.service.internal.proto.etcd.RangeRequest;
 import io.flotilla.raft.api.StateMachine;
 import java.io.BufferedInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -61,24 +61,12 @@ public final class BackupFile {
      */
     public static void write(StateMachine.SnapshotView view, OutputStream out) throws IOException {
         MessageDigest sha = sha256();
-        long[] written = new long[1];
-        DigestOutputStream hashed = new DigestOutputStream(new FilterOutputStream(out) {
-            @Override
-            public void write(int b) throws IOException {
-                out.write(b);
-                written[0]++;
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-                written[0] += len;
-            }
-        }, sha);
+        CountingOutputStream counted = new CountingOutputStream(out);
+        DigestOutputStream hashed = new DigestOutputStream(counted, sha);
         view.writeTo(hashed);
         // etcdctl (3.4 and 3.5) refuses a saved file whose size is not a multiple of 512 plus the hash, the shape of
         // etcd's page-sized database file: pad with zeros, which the restore never reads (the stream ends before).
-        hashed.write(new byte[(int) ((PAGE - written[0] % PAGE) % PAGE)]);
+        hashed.write(new byte[(int) ((PAGE - counted.getCount() % PAGE) % PAGE)]);
         hashed.flush();
         out.write(sha.digest());
         out.flush();

@@ -43,6 +43,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -460,7 +461,7 @@ public final class KvNode implements AutoCloseable {
      *
      * @param observer called on the apply thread with a duration in nanoseconds; must not block
      */
-    public void observeBackendCommits(java.util.function.LongConsumer observer) {
+    public void observeBackendCommits(LongConsumer observer) {
         stateMachine.store().observeCommits(observer);
     }
 

@@ -179,8 +179,8 @@ class OperationsTest {
         String[] putOk = {"grpc_method=\"Put\"", "grpc_code=\"OK\""};
         assertEquals(puts, sample(after, "grpc_server_handled_total", putOk)
                 - sample(before, "grpc_server_handled_total", putOk));
-        assertTrue(sample(after, "grpc_server_handling_seconds_count", put)
-                - sample(before, "grpc_server_handling_seconds_count", put) == puts);
+        assertEquals(puts, sample(after, "grpc_server_handling_seconds_count", put)
+                - sample(before, "grpc_server_handling_seconds_count", put));
         for (String counted : new String[] {"etcd_server_proposals_committed_total",
             "etcd_server_proposals_applied_total", "etcd_disk_wal_fsync_duration_seconds_count",
             "etcd_disk_backend_commit_duration_seconds_count"}) {
